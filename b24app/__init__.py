@@ -1,0 +1,113 @@
+"""b24app: the Chat2Desk integration for Bitrix24 — application factory."""
+
+import logging
+import os
+
+from flask import Flask, g, request
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from . import config as config_module
+from .extensions import babel, csrf, db, migrate
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the app: config layers → extensions → blueprints → commands → error handlers."""
+    app = Flask(__name__, instance_relative_config=True)
+    register_config(app, test_config)
+    register_logging(app)
+    register_extensions(app)
+    register_blueprints(app)
+    register_commands(app)
+    register_error_handlers(app)
+    register_security_headers(app)
+    return app
+
+
+def register_config(app: Flask, test_config: dict | None) -> None:
+    app.config.from_object(config_module.Defaults)
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.update(config_module.from_environment())
+    if test_config:
+        app.config.update(test_config)
+    os.makedirs(app.instance_path, exist_ok=True)
+    config_module.finish(app.config, app.instance_path)
+
+
+def register_logging(app: Flask) -> None:
+    from .logs import install_redaction
+
+    level = str(app.config["LOG_LEVEL"]).upper()
+    logging.getLogger("b24app").setLevel(level)
+    install_redaction()
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, _record):
+    """WAL and a busy timeout so that concurrent workers never see 'database is locked'."""
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cur = dbapi_connection.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA busy_timeout=30000")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.close()
+
+
+def register_extensions(app: Flask) -> None:
+    from . import i18n
+    from .frame import FrameSessionInterface, frame_url
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "..", "migrations"))
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=i18n.select_locale)
+    i18n.ensure_compiled(app)
+    app.session_interface = FrameSessionInterface()
+    app.jinja_env.globals["frame_url"] = frame_url
+
+
+def register_blueprints(app: Flask) -> None:
+    from .views import connection, events, health, install, journal, settings, webhooks
+
+    for module in (install, events, connection, settings, journal, webhooks, health):
+        app.register_blueprint(module.bp)
+
+
+def register_commands(app: Flask) -> None:
+    from . import cli
+
+    cli.register(app)
+
+
+def register_error_handlers(app: Flask) -> None:
+    from .views import errors
+
+    errors.register(app)
+
+
+def portal_origin(url: str) -> str:
+    """`https://x.bitrix24.ru/p/` → `https://x.bitrix24.ru`."""
+    scheme, _, rest = url.partition("://")
+    return f"{scheme}://{rest.split('/', 1)[0]}"
+
+
+def register_security_headers(app: Flask) -> None:
+    @app.after_request
+    def headers(response):
+        portal = getattr(g, "portal", None)
+        ancestors = "'self'"
+        if portal is not None:
+            ancestors += " " + portal_origin(portal.base_url)
+        elif request.endpoint in ("install.install", "install.index"):
+            ancestors = "https://*.bitrix24.ru https://*.bitrix24.com https://*.bitrix24.es " \
+                "https://*.bitrix24.com.br https://*.bitrix24.de https://*.bitrix24.kz " \
+                "https://*.bitrix24.by https://*.bitrix24.eu https://*.bitrix24.in"
+            if app.config["B24APP_ALLOW_HTTP"]:
+                ancestors = "*"
+        response.headers.setdefault("Content-Security-Policy", f"frame-ancestors {ancestors}")
+        response.headers.setdefault("Referrer-Policy", "no-referrer")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        if response.mimetype == "text/html":
+            response.headers["Cache-Control"] = "no-store"
+        response.headers.pop("X-Frame-Options", None)
+        return response

@@ -1,0 +1,74 @@
+"""Operator commands: `flask --app b24app journal list|retry|prune` and `sandbox`."""
+
+import sys
+
+import click
+from flask import Flask
+from sqlalchemy import select
+
+from . import journal as journal_service
+from .extensions import db
+from .models import Journal, Portal
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(journal_group)
+    app.cli.add_command(sandbox_command)
+
+
+@click.group("journal")
+def journal_group():
+    """The Chat2Desk event journal."""
+
+
+@journal_group.command("list")
+@click.option("--status", default=None, help="only rows with this status (failed, done…)")
+@click.option("--portal", "member_id", default=None, help="only this portal's member_id")
+@click.option("--limit", default=100, show_default=True)
+def journal_list(status, member_id, limit):
+    """Print journal rows: time, portal, event, status, reason."""
+    query = select(Journal, Portal.member_id).join(Portal, Portal.id == Journal.portal_id)
+    if status:
+        query = query.where(Journal.status == status)
+    if member_id:
+        query = query.where(Portal.member_id == member_id)
+    rows = db.session.execute(query.order_by(Journal.id.desc()).limit(limit)).all()
+    for row, member in rows:
+        reason = row.error or row.decision
+        click.echo(f"{row.created_at:%Y-%m-%d %H:%M:%S}  {member}  {row.hook_type:<24} "
+                   f"{row.status:<9} {reason}")
+    click.echo(f"{len(rows)} row(s)", err=True)
+
+
+@journal_group.command("retry")
+@click.option("--portal", "member_id", default=None, help="only this portal's member_id")
+def journal_retry(member_id):
+    """Re-run every failed entry, exactly once each."""
+    rows = journal_service.failed_rows(member_id)
+    counts: dict[str, int] = {}
+    with click.progressbar(rows, label="Retrying", file=sys.stderr,
+                           show_pos=True) as bar:
+        for row in bar:
+            _status, body = journal_service.retry(row)
+            key = body.get("status", "?")
+            counts[key] = counts.get(key, 0) + 1
+    summary = ", ".join(f"{n} {k}" for k, n in sorted(counts.items())) or "nothing to retry"
+    click.echo(f"retried {len(rows)}: {summary}")
+    if counts.get("failed"):
+        sys.exit(1)
+
+
+@journal_group.command("prune")
+@click.option("--days", type=int, default=None, help="keep this many days (default: config)")
+def journal_prune(days):
+    """Delete rows older than the retention (failed rows are kept)."""
+    click.echo(f"deleted {journal_service.prune(days)} row(s)")
+
+
+@click.command("sandbox")
+@click.option("--port", default=5000, show_default=True, help="the app's port")
+def sandbox_command(port):
+    """Serve the app with a fake Bitrix24 portal and a fake Chat2Desk (no network needed)."""
+    from .sandbox.runner import serve_forever
+
+    serve_forever(app_port=port)

@@ -1,0 +1,1 @@
+"""Clients for the remote APIs: Bitrix24 and Chat2Desk."""

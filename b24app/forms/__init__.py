@@ -1,0 +1,1 @@
+"""One FlaskForm per tab; forms validate, they never fetch."""

@@ -1,0 +1,44 @@
+"""Languages: the portal's LANG picks the catalog; catalogs compile at start-up when stale."""
+
+import logging
+from pathlib import Path
+
+from flask import current_app, g, request
+
+log = logging.getLogger(__name__)
+TRANSLATIONS = Path(__file__).parent / "translations"
+
+
+def normalise(lang: str | None) -> str:
+    """Bitrix24 sends `ru`, `en`, `la` (Spanish), `br` (Brazilian Portuguese), `ua`…"""
+    lang = (lang or "").lower()[:2]
+    aliases = {"la": "es", "br": "pt", "ua": "ru", "by": "ru", "kz": "ru"}
+    lang = aliases.get(lang, lang)
+    return lang if lang in current_app.config["LANGUAGES"] else "en"
+
+
+def select_locale() -> str:
+    frame = getattr(g, "frame", None)
+    if frame is not None:
+        return normalise(frame.lang)
+    return normalise(request.args.get("LANG") or request.form.get("LANG"))
+
+
+def ensure_compiled(app) -> None:
+    """Compile each messages.po whose messages.mo is missing or older."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    for po in TRANSLATIONS.glob("*/LC_MESSAGES/messages.po"):
+        mo = po.with_suffix(".mo")
+        if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
+            continue
+        try:
+            with po.open("rb") as src:
+                catalog = read_po(src, locale=po.parent.parent.name)
+            tmp = mo.with_suffix(".mo.tmp")
+            with tmp.open("wb") as dst:
+                write_mo(dst, catalog, use_fuzzy=False)
+            tmp.replace(mo)
+        except OSError as exc:
+            app.logger.warning("could not compile %s: %s", po, exc)

@@ -1,0 +1,137 @@
+"""The event journal: written before any work, claimed atomically, finished with a reason."""
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import delete, or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from .c2d_events import C2DEvent, parse
+from .clients.bitrix24 import Bitrix24Error
+from .clients.chat2desk import Chat2DeskError
+from .extensions import db
+from .models import Journal, Portal
+
+log = logging.getLogger(__name__)
+STALE_CLAIM = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a flow did, in words the admin reads in the journal."""
+
+    status: str  # done | filtered | ignored
+    decision: str
+
+
+def record(portal: Portal, event: C2DEvent) -> tuple[Journal, bool]:
+    """Insert the row in its own transaction; returns (row, whether we own the work)."""
+    row = Journal(portal_id=portal.id, key=event.key, hook_type=event.hook_type,
+                  dialog_id=event.dialog_id, request_id=event.request_id,
+                  client_id=event.client_id, payload=event.payload, status="processing",
+                  attempts=1)
+    db.session.add(row)
+    try:
+        db.session.commit()
+        return row, True
+    except IntegrityError:
+        db.session.rollback()
+    row = db.session.execute(
+        select(Journal).filter_by(portal_id=portal.id, key=event.key)).scalar_one()
+    return row, claim(row)
+
+
+def claim(row: Journal) -> bool:
+    """Take a failed (or abandoned) row for another attempt; only one worker wins."""
+    stale = datetime.now(UTC) - STALE_CLAIM
+    result = db.session.execute(
+        update(Journal)
+        .where(Journal.id == row.id)
+        .where(or_(Journal.status.in_(("received", "failed")),
+                   (Journal.status == "processing") & (Journal.updated_at < stale)))
+        .values(status="processing", attempts=Journal.attempts + 1,
+                updated_at=datetime.now(UTC))
+    )
+    db.session.commit()
+    db.session.refresh(row)
+    return result.rowcount == 1
+
+
+def finish(row: Journal, outcome: Outcome) -> None:
+    row.status, row.decision, row.error = outcome.status, outcome.decision, ""
+    db.session.commit()
+
+
+def fail(row: Journal, exc: Exception) -> None:
+    db.session.rollback()
+    row.status, row.error = "failed", describe(exc)
+    db.session.commit()
+
+
+def transient(exc: Exception) -> bool:
+    return bool(getattr(exc, "transient", False))
+
+
+def describe(exc: Exception) -> str:
+    """A remote error in plain words."""
+    if isinstance(exc, Bitrix24Error):
+        what = {
+            "QUERY_LIMIT_EXCEEDED": "Bitrix24 is rate-limiting the app",
+            "OPERATION_TIME_LIMIT": "Bitrix24 paused this method (time budget spent)",
+            "expired_token": "the Bitrix24 token expired and could not be refreshed",
+            "invalid_grant": "Bitrix24 refused the refresh token; open the app once to renew it",
+        }.get(exc.code, "Bitrix24 answered with an error")
+        detail = f"{exc.method}: {exc.code or exc.status} {exc.description}".strip()
+        return f"{what} ({detail})"[:2000]
+    if isinstance(exc, Chat2DeskError):
+        return f"Chat2Desk answered with an error ({exc})"[:2000]
+    return f"{type(exc).__name__}: {exc}"[:2000]
+
+
+def execute(portal: Portal, row: Journal, event: C2DEvent) -> tuple[int, dict]:
+    """Run the flow for a claimed row and store the outcome; returns (HTTP status, body)."""
+    from .flows.dispatch import run_event
+
+    try:
+        outcome = run_event(portal, event)
+    except Exception as exc:  # noqa: BLE001 - every failure is journaled, never lost
+        fail(row, exc)
+        if not transient(exc):
+            log.warning("event %s failed permanently: %s", row.id, row.error)
+            return 200, {"ok": False, "journal_id": row.id, "status": "failed",
+                         "error": row.error}
+        return 503, {"ok": False, "journal_id": row.id, "status": "failed", "error": row.error}
+    finish(row, outcome)
+    return 200, {"ok": True, "journal_id": row.id, "status": outcome.status,
+                 "decision": outcome.decision}
+
+
+def retry(row: Journal) -> tuple[int, dict]:
+    """Re-run one failed row (exactly-once: only if we win the claim)."""
+    if not claim(row):
+        return 200, {"ok": True, "journal_id": row.id, "status": row.status, "duplicate": True}
+    portal = db.session.get(Portal, row.portal_id)
+    if portal is None or not portal.active:
+        finish(row, Outcome("ignored", "The portal uninstalled the application."))
+        return 200, {"ok": True, "journal_id": row.id, "status": "ignored"}
+    return execute(portal, row, parse(row.payload))
+
+
+def failed_rows(member_id: str | None = None) -> list[Journal]:
+    query = select(Journal).where(Journal.status == "failed").order_by(Journal.id)
+    if member_id:
+        query = query.join(Portal, Portal.id == Journal.portal_id).where(
+            Portal.member_id == member_id)
+    return list(db.session.execute(query).scalars())
+
+
+def prune(days: int | None = None) -> int:
+    """Delete rows older than the retention (failed rows are kept until retried)."""
+    days = days if days is not None else current_app.config["JOURNAL_RETENTION_DAYS"]
+    cutoff = datetime.now(UTC) - timedelta(days=days)
+    result = db.session.execute(delete(Journal).where(Journal.created_at < cutoff)
+                                .where(Journal.status != "failed"))
+    db.session.commit()
+    return result.rowcount

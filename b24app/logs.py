@@ -1,0 +1,40 @@
+"""Log redaction: tokens and secrets never reach a log line, at any level."""
+
+import logging
+import re
+
+_PATTERNS = [
+    re.compile(r"(?i)((?:auth|access_token|refresh_token|refresh_id|auth_id|application_token|"
+               r"client_secret|api_token|authorization|token|secret|t)[\"']?\s*[=:]\s*[\"']?)"
+               r"([^&\s\"',}]{6,})"),
+    re.compile(r"(/webhooks/chat2desk/)([^/\s\"'?]+)"),
+]
+_installed = False
+
+
+def redact(text: str) -> str:
+    for pattern in _PATTERNS:
+        text = pattern.sub(lambda m: m.group(1) + "***", text)
+    return text
+
+
+def install_redaction() -> None:
+    """Wrap the log record factory so every record, from any library, is masked."""
+    global _installed
+    if _installed:
+        return
+    previous = logging.getLogRecordFactory()
+
+    def factory(*args, **kwargs):
+        record = previous(*args, **kwargs)
+        try:
+            message = record.getMessage()
+        except Exception:  # noqa: BLE001 - a broken format stays as logging would show it
+            return record
+        clean = redact(message)
+        if clean != message:
+            record.msg, record.args = clean, None
+        return record
+
+    logging.setLogRecordFactory(factory)
+    _installed = True

@@ -1,0 +1,64 @@
+"""The connection tab: paste the Chat2Desk token, check it, register our webhook."""
+
+from flask import Blueprint, current_app, flash, g, redirect, render_template
+from flask_babel import gettext as _
+
+from .. import connection as service
+from ..clients.chat2desk import REGIONS, Chat2DeskAuthError, Chat2DeskError
+from ..forms.connection import ConnectionForm
+from ..frame import frame_url
+from .gate import require_frame
+
+bp = Blueprint("connection", __name__)
+bp.before_request(require_frame)
+
+
+def region_choices() -> list[tuple[str, str]]:
+    first = current_app.config["CHAT2DESK_API_URL"]
+    rest = [(url, label) for url, label in REGIONS if url != first]
+    return [(first, dict(REGIONS).get(first, first)), *rest]
+
+
+@bp.route("/settings/connection", methods=["GET", "POST"])
+def page():
+    """GET shows the state; POST checks the token with Chat2Desk before storing anything."""
+    current = g.portal.connection
+    form = ConnectionForm()
+    form.api_url.choices = region_choices()
+    if current and not form.is_submitted():
+        form.api_url.data = current.api_url
+    if form.validate_on_submit():
+        try:
+            info = service.check_token(form.api_token.data.strip(), form.api_url.data)
+        except Chat2DeskAuthError:
+            form.api_token.errors.append(_("Chat2Desk did not accept this token. Copy it again "
+                                           "from Settings → API in Chat2Desk."))
+        except Chat2DeskError as exc:
+            form.api_token.errors.append(_("Chat2Desk could not be reached to check the token "
+                                           "(%(why)s). Nothing was saved.", why=str(exc)))
+        else:
+            _conn, message = service.connect(g.portal, form.api_token.data.strip(),
+                                             form.api_url.data, info)
+            flash(_("Connected to Chat2Desk.") + " " + message, "success")
+            return redirect(frame_url("connection.page"))
+    return render_template("settings/connection.html", form=form, connection=current,
+                           active="connection")
+
+
+@bp.route("/settings/connection/rotate", methods=["POST"])
+def rotate():
+    """Give the webhook a new secret address (the old one stops working at once)."""
+    if g.portal.connection is None:
+        flash(_("Connect Chat2Desk first."), "error")
+    else:
+        flash(_("The webhook address was changed.") + " " +
+              service.rotate_secret(g.portal.connection), "success")
+    return redirect(frame_url("connection.page"))
+
+
+@bp.route("/settings/connection/disconnect", methods=["POST"])
+def disconnect():
+    """Remove our webhook from Chat2Desk and forget the token."""
+    service.disconnect(g.portal)
+    flash(_("Chat2Desk was disconnected and its webhook removed."), "success")
+    return redirect(frame_url("connection.page"))

@@ -1,0 +1,26 @@
+"""The frame gate: every settings page needs a valid frame token for an active portal."""
+
+from flask import abort, g, request
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from .. import frame
+from ..extensions import db
+from ..models import Portal
+
+
+def require_frame():
+    """Load g.frame and g.portal from the token; refuse writes from non-admins."""
+    token = frame.request_token()
+    current = frame.read(token)
+    if current is None:
+        abort(401, _("This page's session has expired or is not valid. "
+                     "Open the application again from Bitrix24."))
+    portal = db.session.execute(
+        select(Portal).filter_by(member_id=current.member_id, status="active")
+    ).scalar_one_or_none()
+    if portal is None:
+        abort(403, _("This Bitrix24 portal has no active installation of the application."))
+    g.frame, g.frame_token, g.portal = current, token, portal
+    if request.method == "POST" and not current.admin:
+        abort(403, _("Only Bitrix24 administrators can change these settings."))
