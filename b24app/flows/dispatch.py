@@ -1,30 +1,54 @@
-"""HANDLERS: which flow runs for which Chat2Desk hook type, with collaborators wired in."""
+"""HANDLERS: which flows run for which Chat2Desk hook type, with their Context wired in."""
 
 from datetime import UTC, datetime
 
+from flask import current_app
+
+from .. import settings_store
 from ..c2d_events import C2DEvent
 from ..extensions import db
 from ..journal import Outcome
 from ..models import Portal
+from .context import Context
 
 
-def _record_only(portal: Portal, event: C2DEvent) -> Outcome:
-    return Outcome("done", f"Recorded {event.hook_type}; no action is configured for it.")
+def _record_only(ctx: Context, event: C2DEvent) -> Outcome:
+    return Outcome("done", f"Recorded {event.hook_type}; nothing to do for it.")
 
 
-HANDLERS = {
-    "inbox": _record_only,
-    "outbox": _record_only,
-    "new_request": _record_only,
-    "close_dialog": _record_only,
-    "close_request": _record_only,
-    "dialog_transferred": _record_only,
-    "add_tag_to_request": _record_only,
-    "delete_tag_from_request": _record_only,
-    "add_tag_to_client": _record_only,
-    "delete_tag_from_client": _record_only,
-    "client_updated": _record_only,
-}
+def _handlers() -> dict:
+    """Built lazily so that each flow module stays importable on its own."""
+    from . import dialog_close, notify, open_lines, tags
+
+    return {
+        "inbox": combine(notify.on_inbox, open_lines.on_inbox),
+        "outbox": open_lines.on_outbox,
+        "new_request": _record_only,
+        "close_dialog": dialog_close.on_close,
+        "close_request": dialog_close.on_close,
+        "dialog_transferred": notify.on_transfer,
+        "add_tag_to_request": tags.on_tag_event,
+        "delete_tag_from_request": tags.on_tag_event,
+        "add_tag_to_client": tags.on_tag_event,
+        "delete_tag_from_client": tags.on_tag_event,
+        "client_updated": _record_only,
+    }
+
+
+def combine(*flows):
+    """Run several flows for one event; the journal gets every decision, in order."""
+
+    def run(ctx: Context, event: C2DEvent) -> Outcome:
+        outcomes = [flow(ctx, event) for flow in flows]
+        status = "done" if any(o.status == "done" for o in outcomes) else outcomes[0].status
+        return Outcome(status, " ".join(o.decision for o in outcomes if o.decision))
+
+    return run
+
+
+def context_for(portal: Portal, **overrides) -> Context:
+    return Context(portal=portal, settings=settings_store.load_all(portal),
+                   public_url=current_app.config["PUBLIC_URL"], _overrides=overrides)
 
 
 def run_event(portal: Portal, event: C2DEvent) -> Outcome:
@@ -32,12 +56,14 @@ def run_event(portal: Portal, event: C2DEvent) -> Outcome:
     if portal.connection is not None:
         portal.connection.last_event_at = datetime.now(UTC)
         db.session.commit()
-    handler = HANDLERS.get(event.hook_type)
+    handler = _handlers().get(event.hook_type)
     if handler is None:
         return Outcome("ignored", f"The app does not act on '{event.hook_type}' events.")
-    return handler(portal, event)
+    return handler(context_for(portal), event)
 
 
 def connector_message(portal: Portal, event) -> tuple[dict, int]:
-    """ONIMCONNECTORMESSAGEADD: an operator answered in the Open Line (Open Lines flow)."""
-    return {"ok": True, "done": "ignored", "reason": "Open Lines relay is not enabled"}, 200
+    """ONIMCONNECTORMESSAGEADD: an operator answered in the Open Line."""
+    from . import open_lines
+
+    return open_lines.on_operator_message(context_for(portal), event)

@@ -1,0 +1,119 @@
+"""What a flow gets: the portal's settings, lazily built clients and lists, and record stores.
+
+Flows stay plain functions: they receive a Context and never import Flask. The stores here are
+the only way a flow remembers remote effects (exactly-once, CONTRACT §6).
+"""
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+
+from ..extensions import db
+from ..models import Portal, RemoteRecord, RequestTag
+
+
+class Records:
+    """Remote effects already achieved, keyed by (kind, Chat2Desk key): never redo them."""
+
+    def __init__(self, portal_id: int):
+        self.portal_id = portal_id
+
+    def get(self, kind: str, ext_key: str) -> RemoteRecord | None:
+        return db.session.execute(select(RemoteRecord).filter_by(
+            portal_id=self.portal_id, kind=kind, ext_key=str(ext_key))).scalar_one_or_none()
+
+    def remote_id(self, kind: str, ext_key: str) -> str | None:
+        row = self.get(kind, ext_key)
+        return row.remote_id if row else None
+
+    def put(self, kind: str, ext_key: str, remote_id, data: dict | None = None) -> None:
+        """Record and commit at once, so a later failure cannot lose the fact."""
+        db.session.add(RemoteRecord(portal_id=self.portal_id, kind=kind, ext_key=str(ext_key),
+                                    remote_id=str(remote_id), data=data or {}))
+        try:
+            db.session.commit()
+        except IntegrityError:
+            db.session.rollback()
+
+    def forget(self, kind: str, ext_key: str) -> None:
+        db.session.execute(delete(RemoteRecord).filter_by(
+            portal_id=self.portal_id, kind=kind, ext_key=str(ext_key)))
+        db.session.commit()
+
+
+class Tags:
+    """Request and client tags learnt from Chat2Desk tag webhooks."""
+
+    def __init__(self, portal_id: int):
+        self.portal_id = portal_id
+
+    def of(self, scope: str, owner_id) -> set[str]:
+        if owner_id is None:
+            return set()
+        rows = db.session.execute(select(RequestTag.tag_id).filter_by(
+            portal_id=self.portal_id, scope=scope, owner_id=str(owner_id))).scalars()
+        return set(rows)
+
+    def add(self, scope: str, owner_id, tag_id) -> bool:
+        """True when the tag was not there before."""
+        db.session.add(RequestTag(portal_id=self.portal_id, scope=scope, owner_id=str(owner_id),
+                                  tag_id=str(tag_id)))
+        try:
+            db.session.commit()
+            return True
+        except IntegrityError:
+            db.session.rollback()
+            return False
+
+    def remove(self, scope: str, owner_id, tag_id) -> None:
+        db.session.execute(delete(RequestTag).filter_by(
+            portal_id=self.portal_id, scope=scope, owner_id=str(owner_id), tag_id=str(tag_id)))
+        db.session.commit()
+
+
+@dataclass
+class Context:
+    """Collaborators of one event's flows; clients and lists are created on first use."""
+
+    portal: Portal
+    settings: dict
+    public_url: str
+    _overrides: dict = field(default_factory=dict)
+
+    @cached_property
+    def b24(self):
+        from .. import portals
+
+        return self._overrides.get("b24") or portals.client_for(self.portal)
+
+    @cached_property
+    def c2d(self):
+        from ..connection import client_for
+
+        return self._overrides.get("c2d") or client_for(self.portal.connection)
+
+    @cached_property
+    def b24_lists(self):
+        from .. import choices
+
+        return choices.bitrix(self.portal, client=self._overrides.get("b24"))
+
+    @cached_property
+    def c2d_lists(self):
+        from .. import choices
+
+        return choices.chat2desk(self.portal, client=self._overrides.get("c2d"))
+
+    @cached_property
+    def records(self) -> Records:
+        return Records(self.portal.id)
+
+    @cached_property
+    def tags(self) -> Tags:
+        return Tags(self.portal.id)
+
+    @property
+    def api_url(self) -> str:
+        return self.portal.connection.api_url if self.portal.connection else ""
