@@ -1,0 +1,1 @@
+"""Offline imitations of Bitrix24 and Chat2Desk for `make run` and tests."""

@@ -1,0 +1,198 @@
+"""Portal UI pages that look like Bitrix24 and frame the app under test."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from flask import Blueprint, abort, jsonify, redirect, render_template, request, url_for
+
+from . import actions
+from .crm_fields import fields_for
+from .crm_store import STORES
+from .rest import base_url, get_state
+from .state import Portal
+
+bp = Blueprint(
+    "fake_b24_ui",
+    __name__,
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/_fake_b24/static",
+)
+LANGS = ("en", "ru", "es", "pt")
+
+
+def _portal(name: str) -> Portal:
+    """Portal by name; an old name redirects to the new one."""
+    portal, moved = get_state().find(name)
+    if portal is None:
+        abort(404)
+    if moved:
+        abort(redirect(request.path.replace(f"/p/{name}/", f"/p/{portal.name}/", 1)))
+    return portal
+
+
+def _page(template: str, portal: Portal, section: str, **ctx):
+    """Render a portal page with the common header context."""
+    user = portal.users.get(portal.ui_user_id, {})
+    return render_template(
+        f"fake_b24/{template}",
+        portal=portal,
+        section=section,
+        user=user,
+        langs=LANGS,
+        lang=portal.ui_lang or portal.lang,
+        **ctx,
+    )
+
+
+@bp.get("/")
+def index():
+    """All portals with links."""
+    state = get_state()
+    return render_template("fake_b24/index.html", portals=list(state.portals.values()))
+
+
+@bp.post("/_ui/portals")
+def create():
+    """Create a portal from the index form."""
+    name = request.form.get("name", "").strip() or "demo"
+    get_state().create_portal(name, mode=int(request.form.get("mode") or 1))
+    return redirect(url_for(".portal_page", name=name))
+
+
+@bp.get("/p/<name>/")
+def portal_page(name: str):
+    """The Apps page: install button, installer frame or the app frame."""
+    portal, state = _portal(name), get_state()
+    installing = request.args.get("install") == "1" and not portal.installed
+    frame = None
+    if installing or portal.installed:
+        with state.lock:
+            if installing:
+                portal.removed = False
+            payload = actions.entry_payload(
+                state, portal, base_url(), portal.ui_user_id, lang=portal.ui_lang or None
+            )
+        path = "/install" if installing else "/"
+        q = payload["query"]
+        frame = {
+            "name": f"{q['DOMAIN']}|{q['PROTOCOL']}|{q['APP_SID']}",
+            "form": payload["form"],
+            "action": f"{state.app_url}{path}?{urlencode(q)}",
+        }
+    return _page("portal.html", portal, "apps", frame=frame, installing=installing)
+
+
+@bp.post("/p/<name>/_ui/switch")
+def switch(name: str):
+    """Change the acting user and the UI language."""
+    portal = _portal(name)
+    if request.form.get("user_id", "").isdigit():
+        portal.ui_user_id = int(request.form["user_id"])
+    if request.form.get("lang") in LANGS:
+        portal.ui_lang = request.form["lang"]
+    return redirect(request.form.get("next") or url_for(".portal_page", name=portal.name))
+
+
+@bp.post("/p/<name>/_ui/install_finish")
+def install_finish(name: str):
+    """BX24.installFinish() from the installer frame; then ONAPPINSTALL is sent."""
+    portal = _portal(name)
+    portal.installed, portal.removed = True, False
+    done = actions.install_event(get_state(), portal, base_url())
+    return jsonify({"installed": True, "deliveries": len(done)})
+
+
+@bp.post("/p/<name>/_ui/uninstall")
+def uninstall(name: str):
+    """Remove the app (fires ONAPPUNINSTALL)."""
+    portal = _portal(name)
+    actions.uninstall(get_state(), portal, base_url(), request.form.get("clean", "0"))
+    return redirect(url_for(".portal_page", name=portal.name))
+
+
+@bp.get("/p/<name>/crm/")
+def crm(name: str):
+    """Deals, leads and contacts."""
+    portal = _portal(name)
+    leads = {k: v for k, v in portal.leads.items() if k not in portal.converted_leads}
+    return _page(
+        "crm.html", portal, "crm", deals=portal.deals, leads=leads, contacts=portal.contacts
+    )
+
+
+@bp.get("/p/<name>/crm/<kind>/details/<int:eid>/")
+def entity(name: str, kind: str, eid: int):
+    """One CRM entity with its fields and timeline."""
+    portal = _portal(name)
+    if kind not in STORES:
+        abort(404)
+    rec = getattr(portal, STORES[kind]).get(eid)
+    if rec is None:
+        abort(404)
+    comments = [c for c in portal.comments if c["ENTITY_TYPE"] == kind and c["ENTITY_ID"] == eid]
+    return _page(
+        "entity.html", portal, "crm", kind=kind, rec=rec, comments=comments, fields=fields_for(kind)
+    )
+
+
+@bp.get("/p/<name>/notifications")
+def notifications(name: str):
+    """Notifications and bot messages, the acting user's first."""
+    portal = _portal(name)
+    return _page(
+        "notifications.html",
+        portal,
+        "notifications",
+        items=list(reversed(portal.notifications)),
+        bot_messages=list(reversed(portal.bot_messages)),
+    )
+
+
+@bp.get("/p/<name>/openlines")
+def openlines(name: str):
+    """Chats relayed through the connector, with an operator reply form."""
+    portal = _portal(name)
+    return _page(
+        "openlines.html",
+        portal,
+        "openlines",
+        chats=list(portal.chats.values()),
+        lines=portal.connector_lines,
+    )
+
+
+@bp.post("/p/<name>/openlines/answer")
+def answer(name: str):
+    """Operator reply: stored and sent as ONIMCONNECTORMESSAGEADD."""
+    portal = _portal(name)
+    text = request.form.get("text", "").strip()
+    if text:
+        try:
+            actions.operator_reply(
+                get_state(), portal, base_url(), request.form["chat"], portal.ui_user_id, text
+            )
+        except KeyError:
+            abort(404)
+    return redirect(url_for(".openlines", name=portal.name) + "#chat-" + request.form["chat"])
+
+
+@bp.get("/p/<name>/events")
+def events(name: str):
+    """Bound handlers and recent deliveries."""
+    portal = _portal(name)
+    return _page(
+        "events.html",
+        portal,
+        "events",
+        bound=portal.events,
+        deliveries=list(reversed(portal.deliveries[-50:])),
+    )
+
+
+@bp.get("/p/<name>/users")
+def users(name: str):
+    """Portal employees."""
+    portal = _portal(name)
+    return _page("users.html", portal, "users", users=list(portal.users.values()))
