@@ -99,9 +99,11 @@ def register_security_headers(app: Flask) -> None:
         if portal is not None:
             ancestors += " " + portal_origin(portal.base_url)
         elif request.endpoint in ("install.install", "install.index"):
-            ancestors = "https://*.bitrix24.ru https://*.bitrix24.com https://*.bitrix24.es " \
-                "https://*.bitrix24.com.br https://*.bitrix24.de https://*.bitrix24.kz " \
+            ancestors = (
+                "https://*.bitrix24.ru https://*.bitrix24.com https://*.bitrix24.es "
+                "https://*.bitrix24.com.br https://*.bitrix24.de https://*.bitrix24.kz "
                 "https://*.bitrix24.by https://*.bitrix24.eu https://*.bitrix24.in"
+            )
             if app.config["B24APP_ALLOW_HTTP"]:
                 ancestors = "*"
         response.headers.setdefault("Content-Security-Policy", f"frame-ancestors {ancestors}")

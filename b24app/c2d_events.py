@@ -5,14 +5,35 @@ import json
 from dataclasses import dataclass, field
 
 KNOWN = {
-    "inbox", "outbox", "outbox_status", "comment", "imported_message", "system_message",
-    "new_client", "client_updated", "new_request", "close_request", "close_dialog",
-    "dialog_transferred", "add_tag_to_client", "delete_tag_from_client", "add_tag_to_request",
-    "delete_tag_from_request", "client_added_to_blacklist", "new_ticket", "ticket_updated",
-    "ticket_deleted", "operator_status_updated", "new_qr_code",
+    "inbox",
+    "outbox",
+    "outbox_status",
+    "comment",
+    "imported_message",
+    "system_message",
+    "new_client",
+    "client_updated",
+    "new_request",
+    "close_request",
+    "close_dialog",
+    "dialog_transferred",
+    "add_tag_to_client",
+    "delete_tag_from_client",
+    "add_tag_to_request",
+    "delete_tag_from_request",
+    "client_added_to_blacklist",
+    "new_ticket",
+    "ticket_updated",
+    "ticket_deleted",
+    "operator_status_updated",
+    "new_qr_code",
 }
-TAG_EVENTS = {"add_tag_to_client", "delete_tag_from_client", "add_tag_to_request",
-              "delete_tag_from_request"}
+TAG_EVENTS = {
+    "add_tag_to_client",
+    "delete_tag_from_client",
+    "add_tag_to_request",
+    "delete_tag_from_request",
+}
 
 
 class MalformedEvent(ValueError):
@@ -85,16 +106,27 @@ def parse(payload) -> C2DEvent:
         "channel_id": _id(payload, "channel_id"),
         "tag_id": _id(payload, "tag_id", "id") if hook_type in TAG_EVENTS else None,
     }
-    sender = next((str(v) for v in (payload.get("sender_phone"), extra.get("sender_phone"),
-                                    extra.get("author_phone")) if v), None)
+    sender = next(
+        (
+            str(v)
+            for v in (
+                payload.get("sender_phone"),
+                extra.get("sender_phone"),
+                extra.get("author_phone"),
+            )
+            if v
+        ),
+        None,
+    )
     return C2DEvent(
         hook_type=hook_type,
         key=idempotency_key(hook_type, payload, ids),
         text=text if isinstance(text, str) else "",
         event_time=event_time if isinstance(event_time, str) else str(event_time or ""),
         message_type=str(payload.get("type") or ""),
-        is_group=any(_truthy(v) for v in (payload.get("is_group"), extra.get("is_group"),
-                                           extra.get("group"))),
+        is_group=any(
+            _truthy(v) for v in (payload.get("is_group"), extra.get("is_group"), extra.get("group"))
+        ),
         sender_phone=sender,
         payload=payload,
         **ids,

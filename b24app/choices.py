@@ -34,8 +34,9 @@ class Bitrix24Lists:
         return self.deal_fields if entity == "deal" else self.lead_fields
 
     def default_category_name(self) -> str:
-        return next((str(c.get("name")) for c in self.categories
-                     if str(c.get("id")) == "0"), "General")
+        return next(
+            (str(c.get("name")) for c in self.categories if str(c.get("id")) == "0"), "General"
+        )
 
 
 @dataclass(frozen=True)
@@ -79,26 +80,32 @@ def label(code: str, descriptor: dict) -> str:
 
 
 def bitrix(portal: Portal, refresh: bool = False, client=None) -> Bitrix24Lists:
-    return _cached((portal.id, "b24"), lambda: _load_bitrix(client or portals.client_for(portal)),
-                   refresh)
+    return _cached(
+        (portal.id, "b24"), lambda: _load_bitrix(client or portals.client_for(portal)), refresh
+    )
 
 
 def _load_bitrix(client) -> Bitrix24Lists:
-    res = client.batch({
-        "lines": ("imopenlines.config.list.get", {"PARAMS": {"limit": 200}}),
-        "deal": ("crm.deal.fields", {}),
-        "lead": ("crm.lead.fields", {}),
-        "cats": ("crm.category.list", {"entityTypeId": 2}),
-        "mode": ("crm.settings.mode.get", {}),
-        "users": ("user.get", {"sort": "ID", "order": "ASC"}),
-    })
+    res = client.batch(
+        {
+            "lines": ("imopenlines.config.list.get", {"PARAMS": {"limit": 200}}),
+            "deal": ("crm.deal.fields", {}),
+            "lead": ("crm.lead.fields", {}),
+            "cats": ("crm.category.list", {"entityTypeId": 2}),
+            "mode": ("crm.settings.mode.get", {}),
+            "users": ("user.get", {"sort": "ID", "order": "ASC"}),
+        }
+    )
     res.raise_first()
     users = list(res.result.get("users") or [])
     total = int(res.total.get("users") or len(users))
     if total > len(users):
-        more = client.batch({f"u{start}": ("user.get", {"sort": "ID", "order": "ASC",
-                                                        "start": start})
-                             for start in range(50, total, 50)})
+        more = client.batch(
+            {
+                f"u{start}": ("user.get", {"sort": "ID", "order": "ASC", "start": start})
+                for start in range(50, total, 50)
+            }
+        )
         more.raise_first()
         for start in range(50, total, 50):
             users.extend(more.result.get(f"u{start}") or [])
@@ -106,8 +113,14 @@ def _load_bitrix(client) -> Bitrix24Lists:
     cats = cats.get("categories", []) if isinstance(cats, dict) else cats
     lines = res.result.get("lines") or []
     return Bitrix24Lists(
-        openlines=[{"id": str(x.get("ID")), "name": str(x.get("LINE_NAME") or x.get("ID")),
-                    "active": x.get("ACTIVE", "Y") == "Y"} for x in lines],
+        openlines=[
+            {
+                "id": str(x.get("ID")),
+                "name": str(x.get("LINE_NAME") or x.get("ID")),
+                "active": x.get("ACTIVE", "Y") == "Y",
+            }
+            for x in lines
+        ],
         deal_fields=dict(res.result.get("deal") or {}),
         lead_fields=dict(res.result.get("lead") or {}),
         categories=sorted(cats, key=lambda c: (int(c.get("sort") or 0), int(c.get("id") or 0))),
@@ -124,7 +137,11 @@ def chat2desk(portal: Portal, refresh: bool = False, client=None) -> Chat2DeskLi
         from .connection import client_for
 
         c2d = client or client_for(portal.connection)
-        return Chat2DeskLists(tags=c2d.tags(), custom_fields=c2d.custom_client_fields(),
-                              operators=c2d.operators(), channels=c2d.channels())
+        return Chat2DeskLists(
+            tags=c2d.tags(),
+            custom_fields=c2d.custom_client_fields(),
+            operators=c2d.operators(),
+            channels=c2d.channels(),
+        )
 
     return _cached((portal.id, "c2d"), load, refresh)

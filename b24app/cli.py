@@ -35,8 +35,10 @@ def journal_list(status, member_id, limit):
     rows = db.session.execute(query.order_by(Journal.id.desc()).limit(limit)).all()
     for row, member in rows:
         reason = row.error or row.decision
-        click.echo(f"{row.created_at:%Y-%m-%d %H:%M:%S}  {member}  {row.hook_type:<24} "
-                   f"{row.status:<9} {reason}")
+        click.echo(
+            f"{row.created_at:%Y-%m-%d %H:%M:%S}  {member}  {row.hook_type:<24} "
+            f"{row.status:<9} {reason}"
+        )
     click.echo(f"{len(rows)} row(s)", err=True)
 
 
@@ -46,8 +48,7 @@ def journal_retry(member_id):
     """Re-run every failed entry, exactly once each."""
     rows = journal_service.failed_rows(member_id)
     counts: dict[str, int] = {}
-    with click.progressbar(rows, label="Retrying", file=sys.stderr,
-                           show_pos=True) as bar:
+    with click.progressbar(rows, label="Retrying", file=sys.stderr, show_pos=True) as bar:
         for row in bar:
             _status, body = journal_service.retry(row)
             key = body.get("status", "?")

@@ -26,6 +26,8 @@ class Defaults:
     BX24_JS_URL = "https://api.bitrix24.com/api/v1/"
     LOG_LEVEL = "INFO"
     HTTP_TIMEOUT = (3.05, 30.0)
+    C2D_TIMEOUT = (3.05, 15.0)
+    C2D_RETRIES = 2
     FRAME_TOKEN_MAX_AGE = 4 * 3600
     CHOICES_CACHE_SECONDS = 300
     JOURNAL_RETENTION_DAYS = 30

@@ -20,20 +20,29 @@ from .models import Connection, Portal
 log = logging.getLogger(__name__)
 WEBHOOK_NAME = "Bitrix24 (b24app)"
 WEBHOOK_EVENTS = [
-    "inbox", "outbox", "new_request", "close_dialog", "close_request", "dialog_transferred",
-    "add_tag_to_client", "delete_tag_from_client", "add_tag_to_request",
-    "delete_tag_from_request", "client_updated",
+    "inbox",
+    "outbox",
+    "new_request",
+    "close_dialog",
+    "close_request",
+    "dialog_transferred",
+    "add_tag_to_client",
+    "delete_tag_from_client",
+    "add_tag_to_request",
+    "delete_tag_from_request",
+    "client_updated",
 ]
 HOOK_PATH = "/webhooks/chat2desk/"
 
 
-class ConnectionError_(Exception):
-    """A connection step failed; the text is shown to the admin as it is."""
-
-
 def client_for(connection: Connection) -> Chat2DeskClient:
-    return Chat2DeskClient(connection.api_token or "", connection.api_url,
-                           timeout=(3.05, 15))
+    cfg = current_app.config
+    return Chat2DeskClient(
+        connection.api_token or "",
+        connection.api_url,
+        timeout=cfg["C2D_TIMEOUT"],
+        retries=cfg["C2D_RETRIES"],
+    )
 
 
 def webhook_url(secret: str) -> str:
@@ -42,7 +51,13 @@ def webhook_url(secret: str) -> str:
 
 def check_token(token: str, api_url: str) -> dict:
     """`/companies/api_info` with the token; raises Chat2DeskError when refused."""
-    return Chat2DeskClient(token, api_url, timeout=(3.05, 15)).api_info() or {}
+    cfg = current_app.config
+    return (
+        Chat2DeskClient(
+            token, api_url, timeout=cfg["C2D_TIMEOUT"], retries=cfg["C2D_RETRIES"]
+        ).api_info()
+        or {}
+    )
 
 
 def connect(portal: Portal, token: str, api_url: str, info: dict) -> tuple[Connection, str]:
@@ -72,25 +87,38 @@ def _ours(hook: dict, connection: Connection) -> bool:
 def ensure_webhook(connection: Connection) -> str:
     """Create, update or re-enable our one webhook at Chat2Desk."""
     client = client_for(connection)
-    body = {"name": WEBHOOK_NAME, "url": webhook_url(connection.secret), "events": WEBHOOK_EVENTS,
-            "status": "enable"}
+    body = {
+        "name": WEBHOOK_NAME,
+        "url": webhook_url(connection.secret),
+        "events": WEBHOOK_EVENTS,
+        "status": "enable",
+    }
     try:
         hooks = client.webhooks() or []
         mine = [h for h in hooks if _ours(h, connection)]
         if not mine:
-            mine = [h for h in hooks if str(h.get("url", "")).startswith(
-                current_app.config["PUBLIC_URL"] + HOOK_PATH) and h.get("name") == WEBHOOK_NAME]
+            mine = [
+                h
+                for h in hooks
+                if str(h.get("url", "")).startswith(current_app.config["PUBLIC_URL"] + HOOK_PATH)
+                and h.get("name") == WEBHOOK_NAME
+            ]
         if mine:
             hook = mine[0]
             was_disabled = hook.get("status") == "disable"
             client.update_webhook(hook["id"], **body)
             for extra in mine[1:]:
                 client.delete_webhook(extra["id"])
-            message = _("Webhook re-enabled in Chat2Desk.") if was_disabled else _(
-                "Webhook updated in Chat2Desk.")
+            message = (
+                _("Webhook re-enabled in Chat2Desk.")
+                if was_disabled
+                else _("Webhook updated in Chat2Desk.")
+            )
         elif len(hooks) >= 5:
-            return _("Chat2Desk already has 5 webhooks, its maximum. Delete one in Chat2Desk "
-                     "(Settings → API → Webhooks) and save again.")
+            return _(
+                "Chat2Desk already has 5 webhooks, its maximum. Delete one in Chat2Desk "
+                "(Settings → API → Webhooks) and save again."
+            )
         else:
             try:
                 hook = client.create_webhook(**body)
@@ -136,8 +164,10 @@ def find_by_secret(secret: str) -> Connection | None:
     if not secret or len(secret) > 200:
         return None
     connection = db.session.execute(
-        select(Connection).filter_by(secret_digest=digest(secret))).scalar_one_or_none()
-    if connection is None or not hmac.compare_digest((connection.secret or "").encode(),
-                                                     secret.encode()):
+        select(Connection).filter_by(secret_digest=digest(secret))
+    ).scalar_one_or_none()
+    if connection is None or not hmac.compare_digest(
+        (connection.secret or "").encode(), secret.encode()
+    ):
         return None
     return connection

@@ -45,8 +45,10 @@ def read(token: str | None) -> Frame | None:
 def request_token() -> str | None:
     """The frame token of this request: query `t` or form field `t`."""
     token = request.args.get("t")
-    if token is None and request.mimetype in ("application/x-www-form-urlencoded",
-                                              "multipart/form-data"):
+    if token is None and request.mimetype in (
+        "application/x-www-form-urlencoded",
+        "multipart/form-data",
+    ):
         token = request.form.get("t")
     return token
 

@@ -28,10 +28,17 @@ class Outcome:
 
 def record(portal: Portal, event: C2DEvent) -> tuple[Journal, bool]:
     """Insert the row in its own transaction; returns (row, whether we own the work)."""
-    row = Journal(portal_id=portal.id, key=event.key, hook_type=event.hook_type,
-                  dialog_id=event.dialog_id, request_id=event.request_id,
-                  client_id=event.client_id, payload=event.payload, status="processing",
-                  attempts=1)
+    row = Journal(
+        portal_id=portal.id,
+        key=event.key,
+        hook_type=event.hook_type,
+        dialog_id=event.dialog_id,
+        request_id=event.request_id,
+        client_id=event.client_id,
+        payload=event.payload,
+        status="processing",
+        attempts=1,
+    )
     db.session.add(row)
     try:
         db.session.commit()
@@ -39,7 +46,8 @@ def record(portal: Portal, event: C2DEvent) -> tuple[Journal, bool]:
     except IntegrityError:
         db.session.rollback()
     row = db.session.execute(
-        select(Journal).filter_by(portal_id=portal.id, key=event.key)).scalar_one()
+        select(Journal).filter_by(portal_id=portal.id, key=event.key)
+    ).scalar_one()
     return row, claim(row)
 
 
@@ -49,10 +57,13 @@ def claim(row: Journal) -> bool:
     result = db.session.execute(
         update(Journal)
         .where(Journal.id == row.id)
-        .where(or_(Journal.status.in_(("received", "failed")),
-                   (Journal.status == "processing") & (Journal.updated_at < stale)))
-        .values(status="processing", attempts=Journal.attempts + 1,
-                updated_at=datetime.now(UTC))
+        .where(
+            or_(
+                Journal.status.in_(("received", "failed")),
+                (Journal.status == "processing") & (Journal.updated_at < stale),
+            )
+        )
+        .values(status="processing", attempts=Journal.attempts + 1, updated_at=datetime.now(UTC))
     )
     db.session.commit()
     db.session.refresh(row)
@@ -100,12 +111,15 @@ def execute(portal: Portal, row: Journal, event: C2DEvent) -> tuple[int, dict]:
         fail(row, exc)
         if not transient(exc):
             log.warning("event %s failed permanently: %s", row.id, row.error)
-            return 200, {"ok": False, "journal_id": row.id, "status": "failed",
-                         "error": row.error}
+            return 200, {"ok": False, "journal_id": row.id, "status": "failed", "error": row.error}
         return 503, {"ok": False, "journal_id": row.id, "status": "failed", "error": row.error}
     finish(row, outcome)
-    return 200, {"ok": True, "journal_id": row.id, "status": outcome.status,
-                 "decision": outcome.decision}
+    return 200, {
+        "ok": True,
+        "journal_id": row.id,
+        "status": outcome.status,
+        "decision": outcome.decision,
+    }
 
 
 def retry(row: Journal) -> tuple[int, dict]:
@@ -123,7 +137,8 @@ def failed_rows(member_id: str | None = None) -> list[Journal]:
     query = select(Journal).where(Journal.status == "failed").order_by(Journal.id)
     if member_id:
         query = query.join(Portal, Portal.id == Journal.portal_id).where(
-            Portal.member_id == member_id)
+            Portal.member_id == member_id
+        )
     return list(db.session.execute(query).scalars())
 
 
@@ -131,7 +146,8 @@ def prune(days: int | None = None) -> int:
     """Delete rows older than the retention (failed rows are kept until retried)."""
     days = days if days is not None else current_app.config["JOURNAL_RETENTION_DAYS"]
     cutoff = datetime.now(UTC) - timedelta(days=days)
-    result = db.session.execute(delete(Journal).where(Journal.created_at < cutoff)
-                                .where(Journal.status != "failed"))
+    result = db.session.execute(
+        delete(Journal).where(Journal.created_at < cutoff).where(Journal.status != "failed")
+    )
     db.session.commit()
     return result.rowcount

@@ -25,26 +25,40 @@ def enter(entry: Entry, *, installing: bool = False) -> tuple[Portal, str]:
     if entry.domain and info.get("install", {}).get("domain") not in (None, "", entry.domain):
         raise EntryError("DOMAIN does not match the portal the access token belongs to.")
     existing = db.session.execute(
-        select(Portal).filter_by(member_id=entry.member_id)).scalar_one_or_none()
+        select(Portal).filter_by(member_id=entry.member_id)
+    ).scalar_one_or_none()
     first_time = existing is None or not existing.active
     user_id = _int(info.get("user_id"))
     if installing or first_time:
         portal = portals.upsert_portal(
-            entry.member_id, info=info, server_endpoint=entry.server_endpoint,
-            access_token=entry.auth_id, refresh_token=entry.refresh_id,
-            expires_in=entry.auth_expires, application_token=entry.application_token,
-            user_id=user_id, lang=entry.lang, domain=entry.domain, protocol=entry.protocol)
+            entry.member_id,
+            info=info,
+            server_endpoint=entry.server_endpoint,
+            access_token=entry.auth_id,
+            refresh_token=entry.refresh_id,
+            expires_in=entry.auth_expires,
+            application_token=entry.application_token,
+            user_id=user_id,
+            lang=entry.lang,
+            domain=entry.domain,
+            protocol=entry.protocol,
+        )
     else:
         portal = existing
         portal.lang = entry.lang or portal.lang
     db.session.commit()
-    user = Bitrix24Client(portal.client_endpoint, entry.auth_id, session=portals.http_session(),
-                          timeout=current_app.config["HTTP_TIMEOUT"])
+    user = Bitrix24Client(
+        portal.client_endpoint,
+        entry.auth_id,
+        session=portals.http_session(),
+        timeout=current_app.config["HTTP_TIMEOUT"],
+    )
     try:
         is_admin = bool(user.call("user.admin"))
     except Bitrix24Error as exc:
-        raise EntryError(f"Bitrix24 did not tell whether you are an administrator ({exc.code}).",
-                         403) from None
+        raise EntryError(
+            f"Bitrix24 did not tell whether you are an administrator ({exc.code}).", 403
+        ) from None
     if is_admin:
         portals.note_admin(portal, user_id)
     db.session.commit()
@@ -62,8 +76,11 @@ def setup(portal: Portal) -> list[str]:
     try:
         bound = client.call("event.get") or []
         have = {(str(b.get("event", "")).upper(), b.get("handler")) for b in bound}
-        commands = {f"bind_{name}": ("event.bind", {"event": name, "handler": handler})
-                    for name in portals.EVENTS if (name, handler) not in have}
+        commands = {
+            f"bind_{name}": ("event.bind", {"event": name, "handler": handler})
+            for name in portals.EVENTS
+            if (name, handler) not in have
+        }
         if not portal.bot_id:
             commands["bot"] = ("imbot.register", _bot_fields(handler))
         if commands:
@@ -81,23 +98,31 @@ def setup(portal: Portal) -> list[str]:
 
 
 def _bot_fields(handler: str) -> dict:
-    return {"CODE": BOT_CODE, "TYPE": "B", "OPENLINE": "N",
-            "EVENT_MESSAGE_ADD": handler, "EVENT_WELCOME_MESSAGE": handler,
-            "EVENT_BOT_DELETE": handler,
-            "PROPERTIES": {"NAME": "Chat2Desk", "COLOR": "AQUA",
-                           "WORK_POSITION": "Chat2Desk notifications"}}
+    return {
+        "CODE": BOT_CODE,
+        "TYPE": "B",
+        "OPENLINE": "N",
+        "EVENT_MESSAGE_ADD": handler,
+        "EVENT_WELCOME_MESSAGE": handler,
+        "EVENT_BOT_DELETE": handler,
+        "PROPERTIES": {
+            "NAME": "Chat2Desk",
+            "COLOR": "AQUA",
+            "WORK_POSITION": "Chat2Desk notifications",
+        },
+    }
 
 
 def handle_event(event: B24Event) -> tuple[dict, int]:
     """Authenticate and apply one Bitrix24 event; returns a JSON answer and status."""
     portal = db.session.execute(
-        select(Portal).filter_by(member_id=event.member_id)).scalar_one_or_none()
+        select(Portal).filter_by(member_id=event.member_id)
+    ).scalar_one_or_none()
     if event.name in ("ONAPPINSTALL", "ONAPPUPDATE") and event.auth.get("access_token"):
         return _install_event(event, portal)
     if portal is None or not portal.application_token:
         return {"error": "unknown portal"}, 401
-    if not hmac.compare_digest(portal.application_token.encode(),
-                               event.application_token.encode()):
+    if not hmac.compare_digest(portal.application_token.encode(), event.application_token.encode()):
         return {"error": "application_token does not match"}, 401
     if event.name == "ONAPPUNINSTALL":
         uninstall(portal, clean=str(event.data.get("CLEAN", "0")) == "1")
@@ -112,21 +137,38 @@ def handle_event(event: B24Event) -> tuple[dict, int]:
 def _install_event(event: B24Event, portal: Portal | None) -> tuple[dict, int]:
     """ONAPPINSTALL/ONAPPUPDATE: verify the token with the OAuth server, then store."""
     auth = event.auth
-    known = portal is not None and portal.application_token and hmac.compare_digest(
-        portal.application_token.encode(), event.application_token.encode())
+    known = (
+        portal is not None
+        and portal.application_token
+        and hmac.compare_digest(portal.application_token.encode(), event.application_token.encode())
+    )
     if not known:
         try:
-            portals.verify_token(str(auth.get("server_endpoint") or ""),
-                                 str(auth.get("access_token")), event.member_id)
+            portals.verify_token(
+                str(auth.get("server_endpoint") or ""),
+                str(auth.get("access_token")),
+                event.member_id,
+            )
         except EntryError as exc:
             return {"error": exc.reason}, 401
-    info = {"install": {"client_endpoint": auth.get("client_endpoint"),
-                        "domain": auth.get("domain"), "scope": auth.get("scope")}}
+    info = {
+        "install": {
+            "client_endpoint": auth.get("client_endpoint"),
+            "domain": auth.get("domain"),
+            "scope": auth.get("scope"),
+        }
+    }
     portal = portals.upsert_portal(
-        event.member_id, info=info, server_endpoint=str(auth.get("server_endpoint")),
-        access_token=str(auth.get("access_token")), refresh_token=auth.get("refresh_token"),
-        expires_in=auth.get("expires_in"), application_token=event.application_token or None,
-        user_id=_int(auth.get("user_id")), lang=str(event.data.get("LANGUAGE_ID") or "") or None)
+        event.member_id,
+        info=info,
+        server_endpoint=str(auth.get("server_endpoint")),
+        access_token=str(auth.get("access_token")),
+        refresh_token=auth.get("refresh_token"),
+        expires_in=auth.get("expires_in"),
+        application_token=event.application_token or None,
+        user_id=_int(auth.get("user_id")),
+        lang=str(event.data.get("LANGUAGE_ID") or "") or None,
+    )
     db.session.commit()
     setup(portal)
     return {"ok": True, "done": event.name.lower()}, 200

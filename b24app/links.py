@@ -7,8 +7,11 @@ from .clients.chat2desk import dialog_url
 from .models import Portal
 
 DIALOG_LINK_MAX_AGE = 30 * 24 * 3600
-ENTITY_PATHS = {"deal": "crm/deal/details/{id}/", "lead": "crm/lead/details/{id}/",
-                "contact": "crm/contact/details/{id}/"}
+ENTITY_PATHS = {
+    "deal": "crm/deal/details/{id}/",
+    "lead": "crm/lead/details/{id}/",
+    "contact": "crm/contact/details/{id}/",
+}
 
 
 def _serializer() -> URLSafeTimedSerializer:
@@ -19,8 +22,7 @@ def dialog_link(portal: Portal, dialog_id, user_id: int, mode: str, api_url: str
     """Where a dialog opens: Chat2Desk web, or our dialog page signed for this user."""
     if mode != "bitrix24":
         return dialog_url(api_url, dialog_id)
-    key = _serializer().dumps({"m": portal.member_id, "u": int(user_id or 0),
-                               "d": str(dialog_id)})
+    key = _serializer().dumps({"m": portal.member_id, "u": int(user_id or 0), "d": str(dialog_id)})
     return f"{current_app.config['PUBLIC_URL']}/dialogs/{dialog_id}?k={key}"
 
 

@@ -4,9 +4,11 @@ import logging
 import re
 
 _PATTERNS = [
-    re.compile(r"(?i)((?:auth|access_token|refresh_token|refresh_id|auth_id|application_token|"
-               r"client_secret|api_token|authorization|token|secret|t)[\"']?\s*[=:]\s*[\"']?)"
-               r"([^&\s\"',}]{6,})"),
+    re.compile(
+        r"(?i)((?:auth|access_token|refresh_token|refresh_id|auth_id|application_token|"
+        r"client_secret|api_token|authorization|token|secret|t)[\"']?\s*[=:]\s*[\"']?)"
+        r"([^&\s\"',}]{6,})"
+    ),
     re.compile(r"(/webhooks/chat2desk/)([^/\s\"'?]+)"),
 ]
 _installed = False

@@ -34,18 +34,21 @@ def http_session():
 def verify_token(server_endpoint: str, auth_id: str, member_id: str) -> dict:
     """Ask the OAuth server whether `auth_id` belongs to our app on `member_id`'s portal."""
     cfg = current_app.config
-    if not b24_oauth.trusted_server(server_endpoint, cfg["B24_OAUTH_HOSTS"],
-                                    cfg["B24APP_ALLOW_HTTP"]):
+    if not b24_oauth.trusted_server(
+        server_endpoint, cfg["B24_OAUTH_HOSTS"], cfg["B24APP_ALLOW_HTTP"]
+    ):
         raise EntryError("SERVER_ENDPOINT is not a Bitrix24 OAuth server this app trusts.")
     if not auth_id or not member_id:
         raise EntryError("The request carries no AUTH_ID or member_id.", 401)
     try:
-        info = b24_oauth.app_info(server_endpoint, auth_id, session=_session,
-                                  timeout=cfg["HTTP_TIMEOUT"])
+        info = b24_oauth.app_info(
+            server_endpoint, auth_id, session=_session, timeout=cfg["HTTP_TIMEOUT"]
+        )
     except Exception as exc:  # noqa: BLE001 - any failure means "not verified"
         log.info("app.info refused the entry token: %s", type(exc).__name__)
-        raise EntryError("Bitrix24 did not confirm the access token (app.info refused it).",
-                         401) from None
+        raise EntryError(
+            "Bitrix24 did not confirm the access token (app.info refused it).", 401
+        ) from None
     install = info.get("install") or {}
     if str(info.get("client_id")) != cfg["B24_CLIENT_ID"]:
         raise EntryError("The access token belongs to another application.")
@@ -63,10 +66,20 @@ def client_endpoint_from(info: dict, protocol: str = "1", domain: str = "") -> s
     return endpoint if endpoint.endswith("/") else endpoint + "/"
 
 
-def upsert_portal(member_id: str, *, info: dict, server_endpoint: str, access_token: str,
-                  refresh_token: str | None, expires_in, application_token: str | None,
-                  user_id: int | None, lang: str | None = None, domain: str = "",
-                  protocol: str = "1") -> Portal:
+def upsert_portal(
+    member_id: str,
+    *,
+    info: dict,
+    server_endpoint: str,
+    access_token: str,
+    refresh_token: str | None,
+    expires_in,
+    application_token: str | None,
+    user_id: int | None,
+    lang: str | None = None,
+    domain: str = "",
+    protocol: str = "1",
+) -> Portal:
     """Create or refresh the portal row from a verified entry or install event."""
     install = info.get("install") or {}
     portal = db.session.execute(select(Portal).filter_by(member_id=member_id)).scalar_one_or_none()
@@ -104,21 +117,31 @@ def refresh_tokens(portal_id: int, failed_token: str) -> str:
     cfg = current_app.config
     table = Portal.__table__
     with portal_lock(portal_id) as conn:
-        row = conn.execute(select(table.c.access_token, table.c.refresh_token,
-                                  table.c.server_endpoint).where(table.c.id == portal_id)).one()
+        row = conn.execute(
+            select(table.c.access_token, table.c.refresh_token, table.c.server_endpoint).where(
+                table.c.id == portal_id
+            )
+        ).one()
         if row.access_token and row.access_token != failed_token:
             return row.access_token  # another worker refreshed while we waited
         if not row.refresh_token:
             from .clients.bitrix24 import OAuthError
 
             raise OAuthError("NO_REFRESH_TOKEN", "the portal must open the app again")
-        body = b24_oauth.refresh(row.server_endpoint, cfg["B24_CLIENT_ID"],
-                                 cfg["B24_CLIENT_SECRET"], row.refresh_token,
-                                 session=_session, timeout=cfg["HTTP_TIMEOUT"])
-        values = {"access_token": body["access_token"],
-                  "refresh_token": body.get("refresh_token") or row.refresh_token,
-                  "expires_at": expires_at(body.get("expires_in") or 3600),
-                  "token_refreshed_at": datetime.now(UTC)}
+        body = b24_oauth.refresh(
+            row.server_endpoint,
+            cfg["B24_CLIENT_ID"],
+            cfg["B24_CLIENT_SECRET"],
+            row.refresh_token,
+            session=_session,
+            timeout=cfg["HTTP_TIMEOUT"],
+        )
+        values = {
+            "access_token": body["access_token"],
+            "refresh_token": body.get("refresh_token") or row.refresh_token,
+            "expires_at": expires_at(body.get("expires_in") or 3600),
+            "token_refreshed_at": datetime.now(UTC),
+        }
         if body.get("client_endpoint"):
             values["client_endpoint"] = body["client_endpoint"]
         conn.execute(update(table).where(table.c.id == portal_id).values(**values))
@@ -132,13 +155,17 @@ def throttle(portal_id: int) -> None:
     rate, burst = float(cfg["B24_RATE"]), max(1.0, float(cfg["B24_BURST"]) - 1)
     table = Portal.__table__
     with portal_lock(portal_id) as conn:
-        row = conn.execute(select(table.c.bucket_level, table.c.bucket_at)
-                           .where(table.c.id == portal_id)).one()
+        row = conn.execute(
+            select(table.c.bucket_level, table.c.bucket_at).where(table.c.id == portal_id)
+        ).one()
         now = time.time()
         level = max(0.0, (row.bucket_level or 0.0) - (now - (row.bucket_at or 0.0)) * rate)
         wait = max(0.0, (level + 1 - burst) / rate)
-        conn.execute(update(table).where(table.c.id == portal_id)
-                     .values(bucket_level=level + 1, bucket_at=now))
+        conn.execute(
+            update(table)
+            .where(table.c.id == portal_id)
+            .values(bucket_level=level + 1, bucket_at=now)
+        )
     if wait > 0:
         time.sleep(wait)
 
@@ -147,8 +174,11 @@ def _endpoint_changed(portal_id: int, endpoint: str) -> None:
     table = Portal.__table__
     domain = endpoint.split("://", 1)[-1].split("/", 1)[0]
     with portal_lock(portal_id) as conn:
-        conn.execute(update(table).where(table.c.id == portal_id)
-                     .values(client_endpoint=endpoint, domain=domain))
+        conn.execute(
+            update(table)
+            .where(table.c.id == portal_id)
+            .values(client_endpoint=endpoint, domain=domain)
+        )
     log.info("portal %s moved to a new address", portal_id)
 
 
@@ -157,9 +187,12 @@ def client_for(portal: Portal) -> Bitrix24Client:
     cfg = current_app.config
     pid = portal.id
     return Bitrix24Client(
-        portal.client_endpoint, portal.access_token or "",
+        portal.client_endpoint,
+        portal.access_token or "",
         refresh=lambda failed: refresh_tokens(pid, failed),
         on_endpoint_change=lambda endpoint: _endpoint_changed(pid, endpoint),
         throttle=lambda: throttle(pid),
-        session=_session, timeout=cfg["HTTP_TIMEOUT"], max_backoff=cfg["B24_MAX_BACKOFF"],
+        session=_session,
+        timeout=cfg["HTTP_TIMEOUT"],
+        max_backoff=cfg["B24_MAX_BACKOFF"],
     )

@@ -21,9 +21,15 @@ def _database_url(backend: str, tmp_path_factory) -> str:
 @pytest.fixture
 def app(tmp_path):
     """A bare app on a fresh SQLite database, schema from the migrations."""
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/t.db",
-                      "SECRET_KEY": "test-secret", "B24_OAUTH_HOSTS": "oauth.test",
-                      "PUBLIC_URL": "https://app.test"})
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/t.db",
+            "SECRET_KEY": "test-secret",
+            "B24_OAUTH_HOSTS": "oauth.test",
+            "PUBLIC_URL": "https://app.test",
+        }
+    )
     with app.app_context():
         upgrade()
     yield app
@@ -35,9 +41,15 @@ def sandbox(request, tmp_path_factory):
     from b24app.sandbox.runner import start
 
     url = _database_url(request.param, tmp_path_factory)
-    box = start(config={"SQLALCHEMY_DATABASE_URI": url, "B24_RATE": 500.0, "B24_BURST": 5000,
-                        "SECRET_KEY": "sandbox-test-secret"},
-                c2d_retry_delays=(0.05, 0.1, 0.2))
+    box = start(
+        config={
+            "SQLALCHEMY_DATABASE_URI": url,
+            "B24_RATE": 500.0,
+            "B24_BURST": 5000,
+            "SECRET_KEY": "sandbox-test-secret",
+        },
+        c2d_retry_delays=(0.05, 0.1, 0.2),
+    )
     with box.app.app_context():
         upgrade()
     box.backend = request.param

@@ -32,8 +32,12 @@ def _json(resp: requests.Response, what: str) -> dict:
     if not isinstance(body, dict):
         raise TransportError("BAD_ANSWER", f"{what}: unexpected answer")
     if "error" in body:
-        raise error_for(str(body["error"]), str(body.get("error_description") or ""),
-                        status=resp.status_code, method=what)
+        raise error_for(
+            str(body["error"]),
+            str(body.get("error_description") or ""),
+            status=resp.status_code,
+            method=what,
+        )
     return body
 
 
@@ -41,22 +45,41 @@ def app_info(server_endpoint: str, auth_id: str, *, session=None, timeout=DEFAUL
     """`app.info` asked of the OAuth server: proves `auth_id` is a live token of our app."""
     session = session or new_session()
     try:
-        resp = session.post(server_endpoint.rstrip("/") + "/app.info", data={"auth": auth_id},
-                            timeout=timeout, allow_redirects=False)
+        resp = session.post(
+            server_endpoint.rstrip("/") + "/app.info",
+            data={"auth": auth_id},
+            timeout=timeout,
+            allow_redirects=False,
+        )
     except requests.RequestException as exc:
         raise TransportError("TRANSPORT", type(exc).__name__, method="app.info") from None
     return _json(resp, "app.info").get("result") or {}
 
 
-def refresh(server_endpoint: str, client_id: str, client_secret: str, refresh_token: str, *,
-            session=None, timeout=DEFAULT_TIMEOUT) -> dict:
+def refresh(
+    server_endpoint: str,
+    client_id: str,
+    client_secret: str,
+    refresh_token: str,
+    *,
+    session=None,
+    timeout=DEFAULT_TIMEOUT,
+) -> dict:
     """Exchange a refresh token for a new pair at the portal's OAuth server."""
     session = session or new_session()
-    params = {"grant_type": "refresh_token", "client_id": client_id,
-              "client_secret": client_secret, "refresh_token": refresh_token}
+    params = {
+        "grant_type": "refresh_token",
+        "client_id": client_id,
+        "client_secret": client_secret,
+        "refresh_token": refresh_token,
+    }
     try:
-        resp = session.get(oauth_root(server_endpoint) + "oauth/token/", params=params,
-                           timeout=timeout, allow_redirects=False)
+        resp = session.get(
+            oauth_root(server_endpoint) + "oauth/token/",
+            params=params,
+            timeout=timeout,
+            allow_redirects=False,
+        )
     except requests.RequestException as exc:
         raise TransportError("TRANSPORT", type(exc).__name__, method="oauth.token") from None
     body = _json(resp, "oauth.token")

@@ -76,8 +76,15 @@ class OAuthError(Bitrix24Error):
     """The OAuth server refused (invalid_grant, invalid_client, NOT_INSTALLED…)."""
 
 
-_AUTH_CODES = {"invalid_token", "NO_AUTH_FOUND", "authorization_error", "ERROR_OAUTH",
-               "APPLICATION_NOT_FOUND", "PAYMENT_REQUIRED", "INVALID_CREDENTIALS"}
+_AUTH_CODES = {
+    "invalid_token",
+    "NO_AUTH_FOUND",
+    "authorization_error",
+    "ERROR_OAUTH",
+    "APPLICATION_NOT_FOUND",
+    "PAYMENT_REQUIRED",
+    "INVALID_CREDENTIALS",
+}
 _DENIED_CODES = {"insufficient_scope", "ACCESS_DENIED", "WRONG_AUTH_TYPE", "user_access_error"}
 _NOT_FOUND_CODES = {"ERROR_METHOD_NOT_FOUND", "NOT_FOUND", "OWNER_NOT_FOUND", "PORTAL_DELETED"}
 
@@ -191,8 +198,10 @@ class Bitrix24Client:
             self.requests_made += 1
             try:
                 resp = self.session.post(
-                    url, json={**params, "auth": self.access_token},
-                    timeout=self.timeout, allow_redirects=False,
+                    url,
+                    json={**params, "auth": self.access_token},
+                    timeout=self.timeout,
+                    allow_redirects=False,
                 )
             except requests.RequestException as exc:
                 raise TransportError("TRANSPORT", type(exc).__name__, method=method) from None
@@ -221,12 +230,17 @@ class Bitrix24Client:
             body = None
         if not isinstance(body, dict):
             if resp.status_code >= 500:
-                raise ServerError("", f"HTTP {resp.status_code}", status=resp.status_code,
-                                  method=method)
+                raise ServerError(
+                    "", f"HTTP {resp.status_code}", status=resp.status_code, method=method
+                )
             raise TransportError("BAD_ANSWER", f"HTTP {resp.status_code}, not JSON", method=method)
         if "error" in body and (resp.status_code >= 400 or "result" not in body):
-            exc = error_for(str(body.get("error") or ""), str(body.get("error_description") or ""),
-                            status=resp.status_code, method=method)
+            exc = error_for(
+                str(body.get("error") or ""),
+                str(body.get("error_description") or ""),
+                status=resp.status_code,
+                method=method,
+            )
             if isinstance(exc, OperationTimeLimitError):
                 exc.reset_at = _as_dict(body.get("time")).get("operating_reset_at")
             raise exc
@@ -248,8 +262,11 @@ class Bitrix24Client:
             for key, err in _as_dict(res.get("result_error")).items():
                 err = _as_dict(err)
                 method = commands.get(key, ("",))[0]
-                out.errors[key] = error_for(str(err.get("error") or ""),
-                                            str(err.get("error_description") or ""), method=method)
+                out.errors[key] = error_for(
+                    str(err.get("error") or ""),
+                    str(err.get("error_description") or ""),
+                    method=method,
+                )
             if halt and out.errors:
                 break
         return out

@@ -21,8 +21,11 @@ class Records:
         self.portal_id = portal_id
 
     def get(self, kind: str, ext_key: str) -> RemoteRecord | None:
-        return db.session.execute(select(RemoteRecord).filter_by(
-            portal_id=self.portal_id, kind=kind, ext_key=str(ext_key))).scalar_one_or_none()
+        return db.session.execute(
+            select(RemoteRecord).filter_by(
+                portal_id=self.portal_id, kind=kind, ext_key=str(ext_key)
+            )
+        ).scalar_one_or_none()
 
     def remote_id(self, kind: str, ext_key: str) -> str | None:
         row = self.get(kind, ext_key)
@@ -30,16 +33,26 @@ class Records:
 
     def put(self, kind: str, ext_key: str, remote_id, data: dict | None = None) -> None:
         """Record and commit at once, so a later failure cannot lose the fact."""
-        db.session.add(RemoteRecord(portal_id=self.portal_id, kind=kind, ext_key=str(ext_key),
-                                    remote_id=str(remote_id), data=data or {}))
+        db.session.add(
+            RemoteRecord(
+                portal_id=self.portal_id,
+                kind=kind,
+                ext_key=str(ext_key),
+                remote_id=str(remote_id),
+                data=data or {},
+            )
+        )
         try:
             db.session.commit()
         except IntegrityError:
             db.session.rollback()
 
     def forget(self, kind: str, ext_key: str) -> None:
-        db.session.execute(delete(RemoteRecord).filter_by(
-            portal_id=self.portal_id, kind=kind, ext_key=str(ext_key)))
+        db.session.execute(
+            delete(RemoteRecord).filter_by(
+                portal_id=self.portal_id, kind=kind, ext_key=str(ext_key)
+            )
+        )
         db.session.commit()
 
 
@@ -52,14 +65,20 @@ class Tags:
     def of(self, scope: str, owner_id) -> set[str]:
         if owner_id is None:
             return set()
-        rows = db.session.execute(select(RequestTag.tag_id).filter_by(
-            portal_id=self.portal_id, scope=scope, owner_id=str(owner_id))).scalars()
+        rows = db.session.execute(
+            select(RequestTag.tag_id).filter_by(
+                portal_id=self.portal_id, scope=scope, owner_id=str(owner_id)
+            )
+        ).scalars()
         return set(rows)
 
     def add(self, scope: str, owner_id, tag_id) -> bool:
         """True when the tag was not there before."""
-        db.session.add(RequestTag(portal_id=self.portal_id, scope=scope, owner_id=str(owner_id),
-                                  tag_id=str(tag_id)))
+        db.session.add(
+            RequestTag(
+                portal_id=self.portal_id, scope=scope, owner_id=str(owner_id), tag_id=str(tag_id)
+            )
+        )
         try:
             db.session.commit()
             return True
@@ -68,8 +87,11 @@ class Tags:
             return False
 
     def remove(self, scope: str, owner_id, tag_id) -> None:
-        db.session.execute(delete(RequestTag).filter_by(
-            portal_id=self.portal_id, scope=scope, owner_id=str(owner_id), tag_id=str(tag_id)))
+        db.session.execute(
+            delete(RequestTag).filter_by(
+                portal_id=self.portal_id, scope=scope, owner_id=str(owner_id), tag_id=str(tag_id)
+            )
+        )
         db.session.commit()
 
 

@@ -47,8 +47,12 @@ def combine(*flows):
 
 
 def context_for(portal: Portal, **overrides) -> Context:
-    return Context(portal=portal, settings=settings_store.load_all(portal),
-                   public_url=current_app.config["PUBLIC_URL"], _overrides=overrides)
+    return Context(
+        portal=portal,
+        settings=settings_store.load_all(portal),
+        public_url=current_app.config["PUBLIC_URL"],
+        _overrides=overrides,
+    )
 
 
 def run_event(portal: Portal, event: C2DEvent) -> Outcome:

@@ -14,5 +14,8 @@ class ConnectionForm(FlaskForm):
         validators=[InputRequired(_l("Paste the API token from Chat2Desk.")), Length(max=200)],
         description=_l("In Chat2Desk: Settings → API → Show token. It is stored encrypted."),
     )
-    api_url = SelectField(_l("Chat2Desk region"), choices=[],
-                          description=_l("The API address of your Chat2Desk account."))
+    api_url = SelectField(
+        _l("Chat2Desk region"),
+        choices=[],
+        description=_l("The API address of your Chat2Desk account."),
+    )

@@ -51,9 +51,16 @@ def _serve(host: str, port: int) -> tuple:
     return server, holder
 
 
-def start(*, app_port: int = 0, b24_port: int = 0, c2d_port: int = 0, config: dict | None = None,
-          app_host: str = "127.0.0.1", portal_host: str = "localhost",
-          c2d_retry_delays=(0.2, 1.0, 3.0)) -> Sandbox:
+def start(
+    *,
+    app_port: int = 0,
+    b24_port: int = 0,
+    c2d_port: int = 0,
+    config: dict | None = None,
+    app_host: str = "127.0.0.1",
+    portal_host: str = "localhost",
+    c2d_retry_delays=(0.2, 1.0, 3.0),
+) -> Sandbox:
     """Bind three servers, build the apps with each other's addresses, start serving."""
     from .. import create_app
 
@@ -73,12 +80,14 @@ def start(*, app_port: int = 0, b24_port: int = 0, c2d_port: int = 0, config: di
         **(config or {}),
     }
     app = create_app(settings)
-    fake_b24 = create_fake_bitrix24(app_url=app_url, client_id=app.config["B24_CLIENT_ID"],
-                                    client_secret=app.config["B24_CLIENT_SECRET"])
+    fake_b24 = create_fake_bitrix24(
+        app_url=app_url,
+        client_id=app.config["B24_CLIENT_ID"],
+        client_secret=app.config["B24_CLIENT_SECRET"],
+    )
     fake_c2d = create_fake_chat2desk(retry_delays=c2d_retry_delays)
     app_slot.target, b24_slot.target, c2d_slot.target = app, fake_b24, fake_c2d
-    box = Sandbox(app_url, b24_url, c2d_url, app, fake_b24, fake_c2d,
-                  [app_srv, b24_srv, c2d_srv])
+    box = Sandbox(app_url, b24_url, c2d_url, app, fake_b24, fake_c2d, [app_srv, b24_srv, c2d_srv])
     for server in box.servers:
         threading.Thread(target=server.serve_forever, daemon=True).start()
     return box

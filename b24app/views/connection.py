@@ -31,18 +31,29 @@ def page():
         try:
             info = service.check_token(form.api_token.data.strip(), form.api_url.data)
         except Chat2DeskAuthError:
-            form.api_token.errors.append(_("Chat2Desk did not accept this token. Copy it again "
-                                           "from Settings → API in Chat2Desk."))
+            form.api_token.errors.append(
+                _(
+                    "Chat2Desk did not accept this token. Copy it again "
+                    "from Settings → API in Chat2Desk."
+                )
+            )
         except Chat2DeskError as exc:
-            form.api_token.errors.append(_("Chat2Desk could not be reached to check the token "
-                                           "(%(why)s). Nothing was saved.", why=str(exc)))
+            form.api_token.errors.append(
+                _(
+                    "Chat2Desk could not be reached to check the token "
+                    "(%(why)s). Nothing was saved.",
+                    why=str(exc),
+                )
+            )
         else:
-            _conn, message = service.connect(g.portal, form.api_token.data.strip(),
-                                             form.api_url.data, info)
+            _conn, message = service.connect(
+                g.portal, form.api_token.data.strip(), form.api_url.data, info
+            )
             flash(_("Connected to Chat2Desk.") + " " + message, "success")
             return redirect(frame_url("connection.page"))
-    return render_template("settings/connection.html", form=form, connection=current,
-                           active="connection")
+    return render_template(
+        "settings/connection.html", form=form, connection=current, active="connection"
+    )
 
 
 @bp.route("/settings/connection/rotate", methods=["POST"])
@@ -51,8 +62,12 @@ def rotate():
     if g.portal.connection is None:
         flash(_("Connect Chat2Desk first."), "error")
     else:
-        flash(_("The webhook address was changed.") + " " +
-              service.rotate_secret(g.portal.connection), "success")
+        flash(
+            _("The webhook address was changed.")
+            + " "
+            + service.rotate_secret(g.portal.connection),
+            "success",
+        )
     return redirect(frame_url("connection.page"))
 
 

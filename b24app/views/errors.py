@@ -13,8 +13,11 @@ def _wants_json() -> bool:
 def register(app) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(exc):
-        reason = _("The form expired or was not sent from this page (%(why)s). "
-                   "Reload the page and try again.", why=exc.description)
+        reason = _(
+            "The form expired or was not sent from this page (%(why)s). "
+            "Reload the page and try again.",
+            why=exc.description,
+        )
         return render_template("error.html", reason=reason, code=400), 400
 
     @app.errorhandler(HTTPException)
@@ -31,5 +34,6 @@ def register(app) -> None:
         db.session.rollback()
         if _wants_json():
             return jsonify(error="internal error; the event is kept and can be retried"), 503
-        return render_template("error.html", reason=_("Something went wrong on our side."),
-                               code=500), 500
+        return render_template(
+            "error.html", reason=_("Something went wrong on our side."), code=500
+        ), 500

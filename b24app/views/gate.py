@@ -14,8 +14,13 @@ def require_frame():
     token = frame.request_token()
     current = frame.read(token)
     if current is None:
-        abort(401, _("This page's session has expired or is not valid. "
-                     "Open the application again from Bitrix24."))
+        abort(
+            401,
+            _(
+                "This page's session has expired or is not valid. "
+                "Open the application again from Bitrix24."
+            ),
+        )
     portal = db.session.execute(
         select(Portal).filter_by(member_id=current.member_id, status="active")
     ).scalar_one_or_none()

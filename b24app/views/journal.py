@@ -27,8 +27,14 @@ def page():
     if dialog:
         query = query.filter_by(dialog_id=dialog)
     rows = db.session.execute(query.order_by(Journal.id.desc()).limit(PAGE)).scalars().all()
-    return render_template("settings/journal.html", rows=rows, form=FlaskForm(), status=status,
-                           dialog=dialog, active="journal")
+    return render_template(
+        "settings/journal.html",
+        rows=rows,
+        form=FlaskForm(),
+        status=status,
+        dialog=dialog,
+        active="journal",
+    )
 
 
 @bp.route("/settings/journal/<int:row_id>/retry", methods=["POST"])
@@ -36,7 +42,8 @@ def retry(row_id: int):
     """Run one failed event again; exactly-once holds because the flow checks its records."""
     form = FlaskForm()
     row = db.session.execute(
-        select(Journal).filter_by(id=row_id, portal_id=g.portal.id)).scalar_one_or_none()
+        select(Journal).filter_by(id=row_id, portal_id=g.portal.id)
+    ).scalar_one_or_none()
     if row is None or not form.validate_on_submit():
         flash(_("This event cannot be retried."), "error")
     elif row.status != "failed":

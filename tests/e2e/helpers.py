@@ -15,8 +15,9 @@ def control(box, path: str, json=None, method: str = "post"):
 
 
 def c2d_control(box, path: str, json=None, method: str = "post", token="sandbox-token"):
-    resp = requests.request(method, f"{box.c2d_url}/_control/c/{token}/{path}", json=json,
-                            timeout=TIMEOUT)
+    resp = requests.request(
+        method, f"{box.c2d_url}/_control/c/{token}/{path}", json=json, timeout=TIMEOUT
+    )
     resp.raise_for_status()
     return resp.json()
 
@@ -39,8 +40,9 @@ def post_entry(box, path: str, payload: dict, **overrides) -> requests.Response:
     """POST the iframe payload to the app as the portal page's form does."""
     query = dict(payload["query"])
     form = {**payload["form"], **overrides}
-    return requests.post(box.app_url + path, params=query, data=form, timeout=TIMEOUT,
-                         allow_redirects=False)
+    return requests.post(
+        box.app_url + path, params=query, data=form, timeout=TIMEOUT, allow_redirects=False
+    )
 
 
 def install(box, name: str, user_id: int = 1) -> requests.Response:
@@ -63,13 +65,15 @@ def installed_portal(box, name: str, **options) -> dict:
 
 
 def page(box, path: str, token: str, **params) -> requests.Response:
-    return requests.get(box.app_url + path, params={"t": token, **params}, timeout=TIMEOUT,
-                        allow_redirects=False)
+    return requests.get(
+        box.app_url + path, params={"t": token, **params}, timeout=TIMEOUT, allow_redirects=False
+    )
 
 
 def csrf_of(html: str) -> str:
     match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
-        r'id="csrf_token" name="csrf_token" type="hidden" value="([^"]+)"', html)
+        r'id="csrf_token" name="csrf_token" type="hidden" value="([^"]+)"', html
+    )
     assert match, "no csrf_token in the page"
     return match.group(1)
 
@@ -83,8 +87,9 @@ def submit(box, path: str, token: str, data: dict, csrf: str | None = None) -> r
 
 
 def connect(box, token: str, c2d_token: str = "sandbox-token") -> requests.Response:
-    return submit(box, "/settings/connection", token,
-                  {"api_token": c2d_token, "api_url": box.c2d_api})
+    return submit(
+        box, "/settings/connection", token, {"api_token": c2d_token, "api_url": box.c2d_api}
+    )
 
 
 def state(box, name: str) -> dict:

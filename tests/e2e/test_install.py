@@ -22,7 +22,9 @@ from .helpers import (
 
 def _portal(box, member_id):
     with box.app.app_context():
-        return db.session.execute(select(Portal).filter_by(member_id=member_id)).scalar_one_or_none()
+        return db.session.execute(
+            select(Portal).filter_by(member_id=member_id)
+        ).scalar_one_or_none()
 
 
 def test_install_stores_portal_binds_events_and_finishes(sandbox, portal_name):
@@ -57,8 +59,12 @@ def test_forged_auth_id_is_refused_and_nothing_stored(sandbox, portal_name):
 
 def test_foreign_server_endpoint_is_refused(sandbox, portal_name):
     info = create_portal(sandbox, portal_name)
-    resp = post_entry(sandbox, "/install", entry(sandbox, portal_name),
-                      SERVER_ENDPOINT="https://evil.example/rest/")
+    resp = post_entry(
+        sandbox,
+        "/install",
+        entry(sandbox, portal_name),
+        SERVER_ENDPOINT="https://evil.example/rest/",
+    )
     assert resp.status_code == 403
     assert "trusts" in resp.text
     assert _portal(sandbox, info["member_id"]) is None
@@ -67,24 +73,39 @@ def test_foreign_server_endpoint_is_refused(sandbox, portal_name):
 def test_other_portals_member_id_is_refused(sandbox, portal_name):
     create_portal(sandbox, portal_name)
     other = create_portal(sandbox, portal_name + "x")
-    resp = post_entry(sandbox, "/install", entry(sandbox, portal_name),
-                      member_id=other["member_id"])
+    resp = post_entry(
+        sandbox, "/install", entry(sandbox, portal_name), member_id=other["member_id"]
+    )
     assert resp.status_code == 403
     assert _portal(sandbox, other["member_id"]) is None
 
 
 def test_event_with_wrong_application_token_is_refused(sandbox, portal_name):
     info = installed_portal(sandbox, portal_name)
-    resp = requests.post(sandbox.app_url + "/bitrix/events", timeout=TIMEOUT, data={
-        "event": "ONAPPUNINSTALL", "data[CLEAN]": "1", "auth[member_id]": info["member_id"],
-        "auth[application_token]": "not-the-token"})
+    resp = requests.post(
+        sandbox.app_url + "/bitrix/events",
+        timeout=TIMEOUT,
+        data={
+            "event": "ONAPPUNINSTALL",
+            "data[CLEAN]": "1",
+            "auth[member_id]": info["member_id"],
+            "auth[application_token]": "not-the-token",
+        },
+    )
     assert resp.status_code == 401
     assert _portal(sandbox, info["member_id"]).active
 
 
 def test_event_for_unknown_portal_is_refused(sandbox):
-    resp = requests.post(sandbox.app_url + "/bitrix/events", timeout=TIMEOUT, data={
-        "event": "ONAPPUNINSTALL", "auth[member_id]": "nobody", "auth[application_token]": "x"})
+    resp = requests.post(
+        sandbox.app_url + "/bitrix/events",
+        timeout=TIMEOUT,
+        data={
+            "event": "ONAPPUNINSTALL",
+            "auth[member_id]": "nobody",
+            "auth[application_token]": "x",
+        },
+    )
     assert resp.status_code == 401
 
 
@@ -96,7 +117,8 @@ def test_expired_token_refreshes_once(sandbox, portal_name):
     before = state(sandbox, portal_name)["refresh_count"]
     with sandbox.app.app_context():
         portal = db.session.execute(
-            select(Portal).filter_by(member_id=info["member_id"])).scalar_one()
+            select(Portal).filter_by(member_id=info["member_id"])
+        ).scalar_one()
         old = portal.access_token
         assert client_for(portal).call("profile")["ID"]
         db.session.refresh(portal)
@@ -127,7 +149,8 @@ def test_uninstall_forgets_tokens_and_clean_deletes_settings(sandbox, portal_nam
     info = installed_portal(sandbox, portal_name)
     with sandbox.app.app_context():
         portal = db.session.execute(
-            select(Portal).filter_by(member_id=info["member_id"])).scalar_one()
+            select(Portal).filter_by(member_id=info["member_id"])
+        ).scalar_one()
         db.session.add(Setting(portal_id=portal.id, tab="common", data={"x": 1}))
         db.session.commit()
         pid = portal.id
@@ -143,7 +166,8 @@ def test_uninstall_without_clean_keeps_settings(sandbox, portal_name):
     info = installed_portal(sandbox, portal_name)
     with sandbox.app.app_context():
         portal = db.session.execute(
-            select(Portal).filter_by(member_id=info["member_id"])).scalar_one()
+            select(Portal).filter_by(member_id=info["member_id"])
+        ).scalar_one()
         db.session.add(Setting(portal_id=portal.id, tab="common", data={"x": 1}))
         db.session.commit()
         pid = portal.id

@@ -42,8 +42,9 @@ def test_call_puts_auth_in_body_and_returns_result():
 )
 @responses.activate
 def test_errors_are_typed(status, code, cls):
-    responses.post(BASE + "crm.deal.add", status=status,
-                   json={"error": code, "error_description": "text"})
+    responses.post(
+        BASE + "crm.deal.add", status=status, json={"error": code, "error_description": "text"}
+    )
     client, _ = make(max_attempts=1)
     with pytest.raises(cls) as info:
         client.call("crm.deal.add", {"fields": {}})
@@ -52,13 +53,25 @@ def test_errors_are_typed(status, code, cls):
 
 @responses.activate
 def test_batch_maps_result_error_and_accepts_php_empty_arrays():
-    responses.post(BASE + "batch", json={"result": {
-        "result": {"a": 5}, "result_error": {"b": {"error": "", "error_description":
-                                                    "Access denied."}},
-        "result_total": [], "result_next": [], "result_time": []}})
+    responses.post(
+        BASE + "batch",
+        json={
+            "result": {
+                "result": {"a": 5},
+                "result_error": {"b": {"error": "", "error_description": "Access denied."}},
+                "result_total": [],
+                "result_next": [],
+                "result_time": [],
+            }
+        },
+    )
     client, _ = make()
-    res = client.batch({"a": ("crm.contact.add", {"fields": {"NAME": "A"}}),
-                        "b": ("crm.deal.add", {"fields": {"CONTACT_ID": "$result[a]"}})})
+    res = client.batch(
+        {
+            "a": ("crm.contact.add", {"fields": {"NAME": "A"}}),
+            "b": ("crm.deal.add", {"fields": {"CONTACT_ID": "$result[a]"}}),
+        }
+    )
     assert res.result == {"a": 5}
     assert isinstance(res.errors["b"], b24.ArgumentError)
     assert res.errors["b"].method == "crm.deal.add"
@@ -80,7 +93,9 @@ def test_batch_chunks_by_fifty():
 @responses.activate
 def test_list_all_follows_next():
     responses.post(BASE + "user.get", json={"result": [{"ID": "1"}] * 50, "next": 50, "total": 120})
-    responses.post(BASE + "user.get", json={"result": [{"ID": "2"}] * 50, "next": 100, "total": 120})
+    responses.post(
+        BASE + "user.get", json={"result": [{"ID": "2"}] * 50, "next": 100, "total": 120}
+    )
     responses.post(BASE + "user.get", json={"result": [{"ID": "3"}] * 20, "total": 120})
     client, _ = make()
     rows = client.list_all("user.get", {"FILTER": {"ACTIVE": True}})
@@ -91,8 +106,10 @@ def test_list_all_follows_next():
 
 @responses.activate
 def test_list_all_reads_categories_shape():
-    responses.post(BASE + "crm.category.list",
-                   json={"result": {"categories": [{"id": 0}, {"id": 1}]}, "total": 2})
+    responses.post(
+        BASE + "crm.category.list",
+        json={"result": {"categories": [{"id": 0}, {"id": 1}]}, "total": 2},
+    )
     client, _ = make()
     assert [c["id"] for c in client.list_all("crm.category.list", {"entityTypeId": 2})] == [0, 1]
 
@@ -121,8 +138,7 @@ def test_expired_twice_gives_up_after_one_refresh():
 @responses.activate
 def test_query_limit_backs_off_capped_then_succeeds():
     for _ in range(3):
-        responses.post(BASE + "crm.deal.list", status=503,
-                       json={"error": "QUERY_LIMIT_EXCEEDED"})
+        responses.post(BASE + "crm.deal.list", status=503, json={"error": "QUERY_LIMIT_EXCEEDED"})
     responses.post(BASE + "crm.deal.list", json={"result": []})
     client, sleeps = make(max_backoff=1.5)
     assert client.call("crm.deal.list") == []
@@ -131,8 +147,11 @@ def test_query_limit_backs_off_capped_then_succeeds():
 
 @responses.activate
 def test_operation_time_limit_waits_until_reset_or_gives_up():
-    responses.post(BASE + "crm.deal.add", status=429,
-                   json={"error": "OPERATION_TIME_LIMIT", "time": {"operating_reset_at": 1e12}})
+    responses.post(
+        BASE + "crm.deal.add",
+        status=429,
+        json={"error": "OPERATION_TIME_LIMIT", "time": {"operating_reset_at": 1e12}},
+    )
     client, sleeps = make()
     with pytest.raises(b24.OperationTimeLimitError):
         client.call("crm.deal.add")
@@ -141,8 +160,11 @@ def test_operation_time_limit_waits_until_reset_or_gives_up():
 
 @responses.activate
 def test_redirect_after_rename_reposts_and_reports_new_endpoint():
-    responses.post(BASE + "crm.deal.add", status=302,
-                   headers={"Location": "https://renamed.test/rest/crm.deal.add"})
+    responses.post(
+        BASE + "crm.deal.add",
+        status=302,
+        headers={"Location": "https://renamed.test/rest/crm.deal.add"},
+    )
     responses.post("https://renamed.test/rest/crm.deal.add", json={"result": 7})
     moved = []
     client, _ = make(on_endpoint_change=moved.append)
@@ -177,8 +199,11 @@ def test_timeout_is_always_passed_and_transport_errors_typed():
 def test_php_query_and_parse_roundtrip():
     query = php_query({"fields": {"TITLE": "A&B", "PHONE": [{"VALUE": "+7 916"}]}, "flag": True})
     assert query == ("fields[TITLE]=A%26B&fields[PHONE][0][VALUE]=%2B7%20916&flag=Y")
-    tree = parse_php_form([("auth[member_id]", "m1"), ("data[MESSAGES][0][im][chat_id]", "5"),
-                           ("event", "X")])
-    assert tree == {"auth": {"member_id": "m1"}, "data": {"MESSAGES": {"0": {"im": {"chat_id":
-                                                                                    "5"}}}},
-                    "event": "X"}
+    tree = parse_php_form(
+        [("auth[member_id]", "m1"), ("data[MESSAGES][0][im][chat_id]", "5"), ("event", "X")]
+    )
+    assert tree == {
+        "auth": {"member_id": "m1"},
+        "data": {"MESSAGES": {"0": {"im": {"chat_id": "5"}}}},
+        "event": "X",
+    }

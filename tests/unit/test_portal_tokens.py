@@ -15,10 +15,15 @@ OAUTH = "https://oauth.test/"
 
 def _portal(app) -> int:
     with app.app_context():
-        portal = Portal(member_id="m-1", domain="x.bitrix24.test",
-                        client_endpoint="https://x.bitrix24.test/rest/",
-                        server_endpoint=OAUTH + "rest/", access_token="old-access",
-                        refresh_token="refresh-1", admin_user_ids=[])
+        portal = Portal(
+            member_id="m-1",
+            domain="x.bitrix24.test",
+            client_endpoint="https://x.bitrix24.test/rest/",
+            server_endpoint=OAUTH + "rest/",
+            access_token="old-access",
+            refresh_token="refresh-1",
+            admin_user_ids=[],
+        )
         db.session.add(portal)
         db.session.commit()
         return portal.id
@@ -27,9 +32,15 @@ def _portal(app) -> int:
 @responses.activate
 def test_two_workers_hitting_expiry_refresh_once(app):
     pid = _portal(app)
-    responses.get(OAUTH + "oauth/token/", json={
-        "access_token": "new-access", "refresh_token": "refresh-2", "expires_in": 3600,
-        "client_endpoint": "https://x.bitrix24.test/rest/"})
+    responses.get(
+        OAUTH + "oauth/token/",
+        json={
+            "access_token": "new-access",
+            "refresh_token": "refresh-2",
+            "expires_in": 3600,
+            "client_endpoint": "https://x.bitrix24.test/rest/",
+        },
+    )
     results, barrier = [], threading.Barrier(2)
 
     def worker():
@@ -54,8 +65,9 @@ def test_two_workers_hitting_expiry_refresh_once(app):
 def test_tokens_are_encrypted_at_rest(app):
     pid = _portal(app)
     with app.app_context():
-        raw = db.session.execute(text("SELECT access_token, refresh_token FROM portal "
-                                      "WHERE id = :id"), {"id": pid}).one()
+        raw = db.session.execute(
+            text("SELECT access_token, refresh_token FROM portal WHERE id = :id"), {"id": pid}
+        ).one()
     assert "old-access" not in raw[0] and "refresh-1" not in raw[1]
 
 
