@@ -98,6 +98,9 @@ def finish(config, instance_path: str) -> None:
         h.strip().lower() for h in str(config["B24_OAUTH_HOSTS"]).split(",") if h.strip()
     ]
     config["PUBLIC_URL"] = config["PUBLIC_URL"].rstrip("/")
+    options = dict(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
     if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        options = config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
         options.setdefault("connect_args", {"timeout": 30, "check_same_thread": False})
+    else:
+        options.setdefault("pool_pre_ping", True)
+    config["SQLALCHEMY_ENGINE_OPTIONS"] = options
