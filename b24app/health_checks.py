@@ -1,14 +1,24 @@
-"""Health checks of one portal's installation, each with what to do when it is red."""
+"""Health checks of one portal's installation; each red line says what to do."""
 
+import time
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
+from flask import current_app, url_for
 from flask_babel import gettext as _
+from sqlalchemy import func, select
 
-from .models import Portal
+from . import portals
+from .clients.bitrix24 import Bitrix24Error
+from .clients.chat2desk import Chat2DeskError
+from .extensions import db
+from .models import Journal, Portal
 
 
 @dataclass(frozen=True)
 class Check:
+    """One line of the health page."""
+
     name: str
     ok: bool
     detail: str
@@ -16,30 +26,156 @@ class Check:
 
 
 def run_checks(portal: Portal) -> list[Check]:
-    """Local checks (no remote calls): tokens and the Chat2Desk connection."""
+    """Bitrix24 (token, events, connector, rate headroom), Chat2Desk webhook, journal."""
+    return [*_bitrix_checks(portal), *_chat2desk_checks(portal), *_journal_checks(portal)]
+
+
+def _bitrix_checks(portal: Portal) -> list[Check]:
+    expiry = portal.expires_at.strftime("%Y-%m-%d %H:%M UTC") if portal.expires_at else "—"
+    handler = current_app.config["PUBLIC_URL"] + url_for("events.receive")
+    try:
+        res = portals.client_for(portal).batch({"me": ("profile", {}), "ev": ("event.get", {})})
+        res.raise_first()
+    except Bitrix24Error as exc:
+        return [
+            Check(
+                _("Bitrix24 token"),
+                False,
+                f"{exc.code or exc.status} {exc.description}",
+                _("Open the application once from Bitrix24 to renew its access."),
+            )
+        ]
+    bound = {
+        str(e.get("event", "")).upper()
+        for e in res.result.get("ev") or []
+        if e.get("handler") == handler
+    }
+    missing = sorted(set(portals.EVENTS) - bound)
     checks = [
+        Check(_("Bitrix24 token"), True, _("valid; access token expires %(when)s", when=expiry)),
         Check(
-            _("Bitrix24 token"),
-            bool(portal.refresh_token),
-            _("expires %(when)s", when=portal.expires_at) if portal.expires_at else "",
-            _("Open the application once from Bitrix24 to renew the tokens."),
-        )
+            _("Bitrix24 events bound"),
+            not missing,
+            ", ".join(sorted(bound))
+            if not missing
+            else _("missing: %(names)s", names=", ".join(missing)),
+            _("Open the application as an administrator to bind them again."),
+        ),
     ]
-    conn = portal.connection
+    from .connector import status
+
+    line = status(portal)
     checks.append(
         Check(
-            _("Chat2Desk connected"),
-            conn is not None,
-            conn.company_name if conn else "",
-            _("Paste the Chat2Desk API token on the Connection tab."),
+            _("Open Lines connector"),
+            line["ok"],
+            line["detail"],
+            _("Choose the Open Line again on the Common tab and save."),
         )
     )
+    checks.append(_headroom(portal))
+    return checks
+
+
+def _headroom(portal: Portal) -> Check:
+    """Our leaky bucket's estimate of how many requests the portal can take right now."""
+    cfg = current_app.config
+    level = max(
+        0.0,
+        (portal.bucket_level or 0.0)
+        - (time.time() - (portal.bucket_at or 0.0)) * float(cfg["B24_RATE"]),
+    )
+    free = int(cfg["B24_BURST"] - level)
+    return Check(
+        _("Rate-limit headroom"),
+        free > 5,
+        _(
+            "%(free)s of %(burst)s requests free (%(rate)s/s)",
+            free=free,
+            burst=cfg["B24_BURST"],
+            rate=cfg["B24_RATE"],
+        ),
+        _("The app is close to Bitrix24's limit; work is queued, nothing is lost."),
+    )
+
+
+def _chat2desk_checks(portal: Portal) -> list[Check]:
+    conn = portal.connection
+    if conn is None:
+        return [
+            Check(
+                _("Chat2Desk connected"),
+                False,
+                "",
+                _("Paste the Chat2Desk API token on the Connection tab."),
+            )
+        ]
+    from .connection import client_for
+
+    try:
+        hooks = client_for(conn).webhooks() or []
+    except Chat2DeskError as exc:
+        return [
+            Check(
+                _("Chat2Desk token"), False, str(exc), _("Check the token on the Connection tab.")
+            )
+        ]
+    mine = next((h for h in hooks if h.get("id") == conn.webhook_id), None)
+    checks = [Check(_("Chat2Desk token"), True, conn.company_name or conn.api_url)]
+    if mine is None:
+        return [
+            *checks,
+            Check(
+                _("Chat2Desk webhook"),
+                False,
+                _("not found in Chat2Desk"),
+                _("Save the Connection tab again to register it."),
+            ),
+        ]
+    enabled = mine.get("status") != "disable"
+    errors = [str(e.get("text")) for e in mine.get("errors") or []][-3:]
     checks.append(
         Check(
             _("Chat2Desk webhook"),
-            bool(conn and conn.webhook_id),
-            f"#{conn.webhook_id}" if conn and conn.webhook_id else "",
-            _("Save the Connection tab again to register the webhook."),
+            enabled,
+            _("enabled") if enabled else _("disabled by Chat2Desk"),
+            _("Save the Connection tab to re-enable it."),
+        )
+    )
+    checks.append(
+        Check(
+            _("Webhook delivery errors"),
+            not errors,
+            "; ".join(errors) or "—",
+            _("Chat2Desk could not deliver some events; see the journal."),
         )
     )
     return checks
+
+
+def _journal_checks(portal: Portal) -> list[Check]:
+    since = datetime.now(UTC) - timedelta(hours=24)
+    failed = db.session.execute(
+        select(func.count())
+        .select_from(Journal)
+        .where(
+            Journal.portal_id == portal.id, Journal.status == "failed", Journal.created_at >= since
+        )
+    ).scalar()
+    last = db.session.execute(
+        select(func.max(Journal.created_at)).where(Journal.portal_id == portal.id)
+    ).scalar()
+    return [
+        Check(
+            _("Last event"),
+            last is not None,
+            last.strftime("%Y-%m-%d %H:%M:%S UTC") if last else _("none yet"),
+            _("Send a message in Chat2Desk to check that events arrive."),
+        ),
+        Check(
+            _("Failures in the last 24 h"),
+            not failed,
+            str(failed),
+            _("Open the journal, read the reason and press Retry."),
+        ),
+    ]

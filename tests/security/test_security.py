@@ -40,7 +40,8 @@ def test_tampered_and_foreign_frame_tokens(sandbox, portal_name):
         from b24app import frame
 
         forged = frame.URLSafeTimedSerializer("not-our-secret", salt="b24app.frame").dumps(
-            {"m": "x", "u": 1, "a": True, "l": "en"})
+            {"m": "x", "u": 1, "a": True, "l": "en"}
+        )
         assert frame.read(forged) is None
 
 
@@ -65,8 +66,12 @@ def test_cross_portal_tokens_only_see_their_portal(sandbox, portal_name):
     assert "Connected" not in page(sandbox, "/settings/connection", token_b).text
     # B's CSRF value under A's frame token is refused and saves nothing
     csrf_b = csrf_of(page(sandbox, "/settings/connection", token_b).text)
-    resp = requests.post(sandbox.app_url + "/settings/connection/disconnect", timeout=TIMEOUT,
-                         data={"t": token_a, "csrf_token": csrf_b}, allow_redirects=False)
+    resp = requests.post(
+        sandbox.app_url + "/settings/connection/disconnect",
+        timeout=TIMEOUT,
+        data={"t": token_a, "csrf_token": csrf_b},
+        allow_redirects=False,
+    )
     assert resp.status_code == 400
     assert _portal(sandbox, info_a["member_id"]).connection is not None
 
@@ -75,10 +80,16 @@ def test_post_without_csrf_or_without_token_is_refused(sandbox, portal_name):
     info = installed_portal(sandbox, portal_name)
     token = open_app(sandbox, portal_name)
     company = new_c2d_company(sandbox)
-    for data in ({"t": token, "api_token": company, "api_url": sandbox.c2d_api},
-                 {"api_token": company, "api_url": sandbox.c2d_api}):
-        resp = requests.post(sandbox.app_url + "/settings/connection", data=data,
-                             timeout=TIMEOUT, allow_redirects=False)
+    for data in (
+        {"t": token, "api_token": company, "api_url": sandbox.c2d_api},
+        {"api_token": company, "api_url": sandbox.c2d_api},
+    ):
+        resp = requests.post(
+            sandbox.app_url + "/settings/connection",
+            data=data,
+            timeout=TIMEOUT,
+            allow_redirects=False,
+        )
         assert resp.status_code in (400, 401, 403)
     assert _portal(sandbox, info["member_id"]).connection is None
 
@@ -87,24 +98,41 @@ def test_non_admin_cannot_save(sandbox, portal_name):
     info = installed_portal(sandbox, portal_name)
     employee = open_app(sandbox, portal_name, user_id=2)
     csrf = csrf_of(page(sandbox, "/settings/connection", employee).text)
-    resp = requests.post(sandbox.app_url + "/settings/connection", timeout=TIMEOUT,
-                         data={"t": employee, "csrf_token": csrf, "api_token": "sandbox-token",
-                               "api_url": sandbox.c2d_api}, allow_redirects=False)
+    resp = requests.post(
+        sandbox.app_url + "/settings/connection",
+        timeout=TIMEOUT,
+        data={
+            "t": employee,
+            "csrf_token": csrf,
+            "api_token": "sandbox-token",
+            "api_url": sandbox.c2d_api,
+        },
+        allow_redirects=False,
+    )
     assert resp.status_code == 403
     assert _portal(sandbox, info["member_id"]).connection is None
 
 
 def test_forged_install_event_for_unknown_portal_is_refused(sandbox, portal_name):
     info = create_portal(sandbox, portal_name)
-    resp = requests.post(sandbox.app_url + "/bitrix/events", timeout=TIMEOUT, data={
-        "event": "ONAPPINSTALL", "auth[member_id]": info["member_id"],
-        "auth[access_token]": "forged", "auth[application_token]": "forged",
-        "auth[server_endpoint]": sandbox.b24_url + "/rest/",
-        "auth[client_endpoint]": "https://evil.example/rest/"})
+    resp = requests.post(
+        sandbox.app_url + "/bitrix/events",
+        timeout=TIMEOUT,
+        data={
+            "event": "ONAPPINSTALL",
+            "auth[member_id]": info["member_id"],
+            "auth[access_token]": "forged",
+            "auth[application_token]": "forged",
+            "auth[server_endpoint]": sandbox.b24_url + "/rest/",
+            "auth[client_endpoint]": "https://evil.example/rest/",
+        },
+    )
     assert resp.status_code == 401
     with sandbox.app.app_context():
-        assert db.session.execute(
-            select(Portal).filter_by(member_id=info["member_id"])).first() is None
+        assert (
+            db.session.execute(select(Portal).filter_by(member_id=info["member_id"])).first()
+            is None
+        )
 
 
 def test_forged_uninstall_changes_nothing(sandbox, portal_name):
@@ -113,9 +141,16 @@ def test_forged_uninstall_changes_nothing(sandbox, portal_name):
         pid = _portal(sandbox, info["member_id"]).id
         db.session.add(Setting(portal_id=pid, tab="common", data={"notify_incoming": False}))
         db.session.commit()
-    resp = requests.post(sandbox.app_url + "/bitrix/events", timeout=TIMEOUT, data={
-        "event": "ONAPPUNINSTALL", "data[CLEAN]": "1", "auth[member_id]": info["member_id"],
-        "auth[application_token]": info["application_token"] + "0"})
+    resp = requests.post(
+        sandbox.app_url + "/bitrix/events",
+        timeout=TIMEOUT,
+        data={
+            "event": "ONAPPUNINSTALL",
+            "data[CLEAN]": "1",
+            "auth[member_id]": info["member_id"],
+            "auth[application_token]": info["application_token"] + "0",
+        },
+    )
     assert resp.status_code == 401
     assert _portal(sandbox, info["member_id"]).active
     with sandbox.app.app_context():
@@ -144,8 +179,15 @@ def test_no_secret_in_logs_at_debug(sandbox, portal_name, caplog):
     company = new_c2d_company(sandbox)
     connect(sandbox, token, c2d_token=company)
     portal = _portal(sandbox, info["member_id"])
-    secrets = [portal.access_token, portal.refresh_token, portal.application_token, company,
-               portal.connection.secret, token, sandbox.app.config["B24_CLIENT_SECRET"]]
+    secrets = [
+        portal.access_token,
+        portal.refresh_token,
+        portal.application_token,
+        company,
+        portal.connection.secret,
+        token,
+        sandbox.app.config["B24_CLIENT_SECRET"],
+    ]
     text = "\n".join(r.getMessage() for r in caplog.records)
     assert caplog.records, "nothing was logged: the scan would prove nothing"
     for secret in secrets:
@@ -163,7 +205,10 @@ def test_no_plaintext_token_in_sqlite_file(sandbox, portal_name):
     path = Path(re.sub("^sqlite:///", "", sandbox.app.config["SQLALCHEMY_DATABASE_URI"]))
     with sandbox.app.app_context():
         db.session.execute(db.text("PRAGMA wal_checkpoint(FULL)"))
-    blob = path.read_bytes() + (path.with_name(path.name + "-wal").read_bytes()
-                                if path.with_name(path.name + "-wal").exists() else b"")
+    blob = path.read_bytes() + (
+        path.with_name(path.name + "-wal").read_bytes()
+        if path.with_name(path.name + "-wal").exists()
+        else b""
+    )
     for secret in (portal.access_token, portal.refresh_token, company, portal.connection.secret):
         assert secret.encode() not in blob
