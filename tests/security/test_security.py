@@ -9,7 +9,6 @@ from sqlalchemy import select
 
 from b24app.extensions import db
 from b24app.models import Portal, Setting
-
 from tests.e2e.helpers import (
     TIMEOUT,
     connect,
