@@ -63,7 +63,9 @@ def journal_retry(member_id):
 @click.option("--days", type=int, default=None, help="keep this many days (default: config)")
 def journal_prune(days):
     """Delete rows older than the retention (failed rows are kept)."""
-    click.echo(f"deleted {journal_service.prune(days)} row(s)")
+    from .frame import prune_sessions
+
+    click.echo(f"deleted {journal_service.prune(days)} row(s), {prune_sessions()} session(s)")
 
 
 @click.command("sandbox")

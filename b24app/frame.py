@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from flask import current_app, g, request, url_for
 from flask.sessions import SessionInterface, SessionMixin
 from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import CallbackDict
 
 from .extensions import db
@@ -86,9 +87,27 @@ class FrameSessionInterface(SessionInterface):
         if not session.key or not session.modified:
             return
         expires = datetime.now(UTC) + timedelta(seconds=app.config["FRAME_TOKEN_MAX_AGE"])
-        row = db.session.get(FrameSession, session.key)
-        if row is None:
-            db.session.add(FrameSession(key=session.key, data=dict(session), expires_at=expires))
-        else:
-            row.data, row.expires_at = dict(session), expires
-        db.session.commit()
+        for _attempt in range(2):  # two first requests of one frame may race to insert
+            row = db.session.get(FrameSession, session.key)
+            if row is None:
+                db.session.add(
+                    FrameSession(key=session.key, data=dict(session), expires_at=expires)
+                )
+            else:
+                row.data, row.expires_at = dict(session), expires
+            try:
+                db.session.commit()
+                return
+            except IntegrityError:
+                db.session.rollback()
+
+
+def prune_sessions() -> int:
+    """Delete expired server-side frame sessions."""
+    from sqlalchemy import delete
+
+    result = db.session.execute(
+        delete(FrameSession).where(FrameSession.expires_at < datetime.now(UTC))
+    )
+    db.session.commit()
+    return result.rowcount
