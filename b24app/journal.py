@@ -12,7 +12,7 @@ from .c2d_events import C2DEvent, parse
 from .clients.bitrix24 import Bitrix24Error
 from .clients.chat2desk import Chat2DeskError
 from .extensions import db
-from .models import Journal, Portal
+from .models import Connection, Journal, Portal
 
 log = logging.getLogger(__name__)
 STALE_CLAIM = timedelta(minutes=5)
@@ -40,7 +40,12 @@ def record(portal: Portal, event: C2DEvent) -> tuple[Journal, bool]:
         attempts=1,
     )
     db.session.add(row)
-    try:
+    try:  # the UPDATE autoflushes the INSERT: a duplicate key fails here already
+        db.session.execute(  # stamped in the row's own commit: no extra write per event
+            update(Connection)
+            .where(Connection.portal_id == portal.id)
+            .values(last_event_at=datetime.now(UTC))
+        )
         db.session.commit()
         return row, True
     except IntegrityError:

@@ -1,12 +1,9 @@
 """HANDLERS: which flows run for which Chat2Desk hook type, with their Context wired in."""
 
-from datetime import UTC, datetime
-
 from flask import current_app
 
 from .. import settings_store
 from ..c2d_events import C2DEvent
-from ..extensions import db
 from ..journal import Outcome
 from ..models import Portal
 from .context import Context
@@ -57,9 +54,6 @@ def context_for(portal: Portal, **overrides) -> Context:
 
 def run_event(portal: Portal, event: C2DEvent) -> Outcome:
     """Dispatch one event; unknown hook types are journaled as ignored."""
-    if portal.connection is not None:
-        portal.connection.last_event_at = datetime.now(UTC)
-        db.session.commit()
     handler = _handlers().get(event.hook_type)
     if handler is None:
         return Outcome("ignored", f"The app does not act on '{event.hook_type}' events.")

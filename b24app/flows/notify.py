@@ -1,11 +1,201 @@
-"""Notifications to Bitrix24 users about incoming messages and assignments (issue 6)."""
+"""Notifications to Bitrix24 users about incoming messages and assignments (issue 6).
+
+One Bitrix24 request per notification: a `batch` of `imbot.message.add` (one per recipient),
+or of `im.notify.system.add` when the portal has no bot or the bot call fails.
+"""
 
 from ..journal import Outcome
+from ..links import dialog_link, entity_url
+from . import tags
+
+CLIENT_TYPES = ("", "from_client")
+ENTITY_LABELS = {"deal": "Deal", "lead": "Lead", "contact": "Contact"}
+
+
+def mapped_user(ctx, operator_id) -> int | None:
+    """The Bitrix24 user mapped to a Chat2Desk operator on the Operators tab."""
+    if operator_id in (None, ""):
+        return None
+    value = str(ctx.settings.get("operators", {}).get(f"user_{operator_id}") or "").strip()
+    return int(value) if value.isdigit() else None
+
+
+def operator_name(ctx, operator_id) -> str:
+    """'Ivan Petrov' for the journal, else '#3'."""
+    try:
+        operators = ctx.c2d_lists.operators if ctx.c2d_lists else []
+    except Exception:  # noqa: BLE001 - a name is a nicety; never fail a flow for it
+        operators = []
+    op = next((o for o in operators if str(o.get("id")) == str(operator_id)), None)
+    name = " ".join(str(op.get(k) or "") for k in ("first_name", "last_name")).strip() if op else ""
+    return name or f"#{operator_id}"
+
+
+def recipients(ctx, operator_id) -> tuple[list[int], str]:
+    """Operator's user → else supervisors' users → else portal admins; with the reason."""
+    user = mapped_user(ctx, operator_id)
+    if user:
+        return [user], f"the mapped user of operator {operator_name(ctx, operator_id)}"
+    why = (
+        f"operator {operator_name(ctx, operator_id)} has no mapped user"
+        if operator_id
+        else "the dialog has no operator"
+    )
+    supervisors = ctx.c2d_lists.supervisors() if ctx.c2d_lists else []
+    users = _unique(mapped_user(ctx, s) for s in supervisors)
+    if users:
+        names = ", ".join(operator_name(ctx, s) for s in supervisors if mapped_user(ctx, s))
+        return users, f"{why}, so the mapped users of Chat2Desk supervisors ({names})"
+    portal = ctx.portal
+    admins = _unique([portal.installer_user_id, *(portal.admin_user_ids or [])])
+    return admins, f"{why} and no supervisor is mapped, so the portal admins"
+
+
+def _unique(values) -> list[int]:
+    out: list[int] = []
+    for value in values:
+        if value and int(value) not in out:
+            out.append(int(value))
+    return out
+
+
+def entity_links(ctx, event) -> list[str]:
+    """BB-code links to CRM entities the app already made or linked for this dialog/client."""
+    refs = []
+    for kind, key in (("crm_dialog", event.dialog_id), ("crm_client", event.client_id)):
+        value = ctx.records.remote_id(kind, key) if key else None
+        if value and value not in refs:
+            refs.append(value)
+    contact = ctx.records.remote_id("crm_contact", event.client_id) if event.client_id else None
+    if contact:
+        refs.append(f"contact:{contact}")
+    out = []
+    for ref in refs:
+        kind, _, entity_id = ref.partition(":")
+        if kind in ENTITY_LABELS and entity_id:
+            url = entity_url(ctx.portal, kind, entity_id)
+            out.append(f"[url={url}]{ENTITY_LABELS[kind]} #{entity_id}[/url]")
+    return out
+
+
+def client_name(event) -> str:
+    client = event.payload.get("client") if isinstance(event.payload.get("client"), dict) else {}
+    return str(client.get("name") or client.get("assigned_name") or "").strip()
+
+
+def inbox_message(ctx, event, user_id: int, entities: list[str]) -> str:
+    """The notification text with the parts switched on in the Operators tab."""
+    show = ctx.settings.get("operators", {})
+    name = client_name(event)
+    lines = [
+        f"[b]New message from {name}[/b]"
+        if show.get("show_client_name") and name
+        else "[b]New message in Chat2Desk[/b]"
+    ]
+    if show.get("show_text"):
+        lines.append(event.text.strip() or "(attachment)")
+    if show.get("show_dialog_id") and event.dialog_id:
+        lines.append(f"Dialog: {event.dialog_id}")
+    if show.get("show_dialog_link") and event.dialog_id:
+        lines.append(f"[url={_link(ctx, event.dialog_id, user_id)}]Open the dialog[/url]")
+    if show.get("show_entity_links") and entities:
+        lines.append("CRM: " + ", ".join(entities))
+    return "\n".join(lines)
+
+
+def _link(ctx, dialog_id, user_id: int) -> str:
+    mode = ctx.settings.get("common", {}).get("dialog_links", "chat2desk")
+    return dialog_link(ctx.portal, dialog_id, user_id, mode, ctx.api_url)
+
+
+def send(ctx, messages: dict[int, str], dialog_id) -> str:
+    """One batch to all recipients; the bot when there is one, else system notifications."""
+    bot = ctx.portal.bot_id
+    if bot:
+        result = ctx.b24.batch(
+            {
+                f"u{uid}": ("imbot.message.add", {"BOT_ID": bot, "DIALOG_ID": uid, "MESSAGE": text})
+                for uid, text in messages.items()
+            }
+        )
+        _raise_transient(result)
+        failed = {uid: t for uid, t in messages.items() if f"u{uid}" in result.errors}
+        if not failed:
+            return "by the app's bot"
+        how = "by the app's bot; by system notification where the bot failed"
+    else:
+        failed, how = messages, "by system notification (the portal has no app bot)"
+    result = ctx.b24.batch(
+        {
+            f"u{uid}": (
+                "im.notify.system.add",
+                {"USER_ID": uid, "MESSAGE": text, "TAG": f"c2d:{dialog_id}"},
+            )
+            for uid, text in failed.items()
+        }
+    )
+    result.raise_first()
+    return how
+
+
+def _raise_transient(result) -> None:
+    for error in result.errors.values():
+        if error.transient:
+            raise error
+
+
+def _deliver(ctx, event, users: list[int], why: str, build) -> Outcome:
+    """Send once per event key (a retry after success sends nothing)."""
+    if ctx.records.get("notify", event.key):
+        return Outcome("done", "Already notified for this event.")
+    how = send(ctx, {uid: build(uid) for uid in users}, event.dialog_id or event.client_id)
+    ctx.records.put("notify", event.key, ",".join(map(str, users)))
+    who = ", ".join(f"user {uid}" for uid in users)
+    return Outcome("done", f"Notified {who} {how}: {why}.")
 
 
 def on_inbox(ctx, event) -> Outcome:
-    return Outcome("done", "Incoming message recorded.")
+    """A client's message: tell the responsible people in Bitrix24."""
+    if event.message_type not in CLIENT_TYPES:
+        return Outcome("ignored", f"Not a client message ({event.message_type}); no notification.")
+    if not ctx.settings.get("common", {}).get("notify_incoming"):
+        return Outcome("done", "Incoming-message notifications are off.")
+    ok, why = tags.allowed(ctx, event.request_id, event.client_id)
+    if not ok:
+        return Outcome("filtered", f"No notification: {why}.")
+    users, reason = recipients(ctx, event.operator_id)
+    if not users:
+        return Outcome("done", f"No one to notify: {reason}, and none is known.")
+    show_links = ctx.settings.get("operators", {}).get("show_entity_links")
+    entities = entity_links(ctx, event) if show_links else []
+    return _deliver(ctx, event, users, reason, lambda uid: inbox_message(ctx, event, uid, entities))
 
 
 def on_transfer(ctx, event) -> Outcome:
-    return Outcome("done", "Transfer recorded.")
+    """A dialog was assigned or transferred: tell the new operator's Bitrix24 user."""
+    if not ctx.settings.get("operators", {}).get("notify_assignment"):
+        return Outcome("done", "Assignment notifications are off.")
+    ok, why = tags.allowed(ctx, event.request_id, event.client_id)
+    if not ok:
+        return Outcome("filtered", f"No notification: {why}.")
+    user = mapped_user(ctx, event.operator_id)
+    if not user:
+        return Outcome(
+            "done",
+            f"No notification: operator {operator_name(ctx, event.operator_id)}"
+            " has no mapped Bitrix24 user.",
+        )
+
+    def build(uid: int) -> str:
+        text = f"[b]Dialog {event.dialog_id} was assigned to you in Chat2Desk[/b]"
+        if event.dialog_id:
+            text += f"\n[url={_link(ctx, event.dialog_id, uid)}]Open the dialog[/url]"
+        return text
+
+    return _deliver(
+        ctx,
+        event,
+        [user],
+        f"the mapped user of the new operator {operator_name(ctx, event.operator_id)}",
+        build,
+    )

@@ -6,6 +6,8 @@ from flask_wtf import FlaskForm
 from sqlalchemy import select
 
 from .. import journal as service
+from ..clients.bitrix24 import Bitrix24Error
+from ..clients.chat2desk import Chat2DeskError, Chat2DeskNotFoundError
 from ..extensions import db
 from ..frame import frame_url
 from ..models import Journal
@@ -52,6 +54,34 @@ def retry(row_id: int):
         _status, body = service.retry(row)
         flash(_("Retried: %(status)s.", status=body.get("status")), "success")
     return redirect(frame_url("journal.page"))
+
+
+@bp.route("/settings/journal/preview")
+def preview():
+    """What closing a dialog would write (entity, fields, responsible, contact); writes nothing."""
+    dialog = request.args.get("dialog", "").strip()
+    result, error = None, ""
+    if not dialog.isdigit():
+        error = _("Enter the number of a Chat2Desk dialog.")
+    elif g.portal.connection is None:
+        error = _("Connect Chat2Desk first.")
+    else:
+        result, error = _preview(dialog)
+    return render_template(
+        "settings/preview.html", dialog=dialog, result=result, error=error, active="journal"
+    )
+
+
+def _preview(dialog: str) -> tuple[dict | None, str]:
+    from ..flows import dialog_close
+    from ..flows.dispatch import context_for
+
+    try:
+        return dialog_close.preview(context_for(g.portal), dialog), ""
+    except Chat2DeskNotFoundError:
+        return None, _("Chat2Desk does not know dialog %(id)s.", id=dialog)
+    except (Chat2DeskError, Bitrix24Error) as exc:
+        return None, _("The preview could not be made: %(why)s", why=service.describe(exc))
 
 
 @bp.route("/settings/health")

@@ -1,0 +1,226 @@
+"""The two Bitrix24 requests of a close: one read batch, one chained write batch (halt on error).
+
+The entity is created with ORIGIN_VERSION "pending" and marked "transcript" after the comment, in
+the same batch. So the read batch of any retry — even after "the write succeeded but the answer
+was lost" — tells what is done: marked → nothing; unmarked → comment + mark; absent → everything.
+"""
+
+import time
+import uuid
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from .close_plan import ORIGINATOR, Plan
+
+PENDING, DONE = "pending", "transcript"
+CLAIM_KIND, CLAIM_STALE_SECONDS = "close_claim", 300
+
+
+class CloseInProgressError(Exception):
+    """Another worker is writing this close right now; Chat2Desk will redeliver (503)."""
+
+    transient = True
+
+
+@dataclass
+class Found:
+    """What Bitrix24 (or our records) already holds for this close."""
+
+    entity_id: int | None = None
+    marked: bool = False
+    contact_id: int | None = None
+    contact_how: str = ""
+
+
+@dataclass
+class Applied:
+    """What the write batch did."""
+
+    entity_id: int
+    created: bool
+    contact_id: int | None
+    contact_created: bool
+    commented: bool
+
+
+def _int(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _phones(phone: str) -> list[str]:
+    digits = phone.lstrip("+")
+    return [phone, digits] if digits != phone else [phone]
+
+
+def read_commands(ctx, plan: Plan, found: Found) -> dict:
+    cmds = {}
+    if found.entity_id is None:
+        cmds["entity"] = (
+            f"crm.{plan.kind}.list",
+            {
+                "filter": {"ORIGINATOR_ID": ORIGINATOR, "ORIGIN_ID": plan.facts.origin},
+                "select": ["ID", "ORIGIN_VERSION", "CONTACT_ID"],
+                "order": {"ID": "ASC"},
+            },
+        )
+    if found.contact_id is None:
+        if plan.phone:
+            cmds["phone"] = (
+                "crm.duplicate.findbycomm",
+                {"type": "PHONE", "values": _phones(plan.phone), "entity_type": "CONTACT"},
+            )
+        cmds["own"] = (
+            "crm.contact.list",
+            {
+                "filter": {
+                    "ORIGINATOR_ID": ORIGINATOR,
+                    "ORIGIN_ID": f"client:{plan.facts.client_id}",
+                },
+                "select": ["ID"],
+                "order": {"ID": "ASC"},
+            },
+        )
+    return cmds
+
+
+def from_records(ctx, plan: Plan) -> Found:
+    found = Found()
+    entity = ctx.records.get("crm_entity", plan.facts.origin)
+    if entity is not None and entity.data.get("kind") == plan.kind:
+        found.entity_id, found.marked = _int(entity.remote_id), True
+        found.contact_id = _int(entity.data.get("contact_id"))
+    contact = ctx.records.remote_id("crm_contact", plan.facts.client_id)
+    if found.contact_id is None and contact:
+        found.contact_id, found.contact_how = _int(contact), "known from an earlier close"
+    return found
+
+
+def lookup(ctx, plan: Plan) -> Found:
+    """Our records first; one read batch for whatever they do not know."""
+    found = from_records(ctx, plan)
+    cmds = read_commands(ctx, plan, found)
+    if not cmds:
+        return found
+    res = ctx.b24.batch(cmds)
+    res.raise_first()
+    rows = res.result.get("entity") or []
+    if rows:
+        found.entity_id = _int(rows[0].get("ID"))
+        found.marked = rows[0].get("ORIGIN_VERSION") == DONE
+        if found.contact_id is None and _int(rows[0].get("CONTACT_ID")):
+            found.contact_id = _int(rows[0].get("CONTACT_ID"))
+            found.contact_how = "already linked to the entity"
+    own = res.result.get("own") or []
+    by_phone = (res.result.get("phone") or {}) if isinstance(res.result.get("phone"), dict) else {}
+    if found.contact_id is None and own:
+        found.contact_id, found.contact_how = _int(own[0].get("ID")), "created by the app earlier"
+    elif found.contact_id is None and by_phone.get("CONTACT"):
+        found.contact_id = min(_int(i) or 0 for i in by_phone["CONTACT"])
+        found.contact_how = f"found by phone {plan.phone}"
+    return found
+
+
+def write_commands(plan: Plan, found: Found) -> dict:
+    """Contact add (deals only) → entity add (pending) → comment → mark; `$result` chained."""
+    cmds, kind = {}, plan.kind
+    entity_ref = found.entity_id
+    if entity_ref is None:
+        contact_ref = found.contact_id
+        if contact_ref is None and kind == "deal":
+            cmds["contact"] = ("crm.contact.add", {"fields": plan.contact_fields})
+            contact_ref = "$result[contact]"
+        fields = {**plan.fields, "ORIGIN_VERSION": PENDING, **_contact_link(plan, contact_ref)}
+        cmds["entity"] = (
+            f"crm.{kind}.add",
+            {"fields": fields, "params": {"REGISTER_SONET_EVENT": "Y"}},
+        )
+        entity_ref = "$result[entity]"
+    cmds["comment"] = (
+        "crm.timeline.comment.add",
+        {"fields": {"ENTITY_ID": entity_ref, "ENTITY_TYPE": kind, "COMMENT": plan.comment}},
+    )
+    cmds["mark"] = (f"crm.{kind}.update", {"id": entity_ref, "fields": {"ORIGIN_VERSION": DONE}})
+    return cmds
+
+
+def _contact_link(plan: Plan, contact_ref) -> dict:
+    if contact_ref is not None:
+        link = {"CONTACT_ID": contact_ref}
+        if plan.kind == "deal":
+            link["CONTACT_IDS"] = [contact_ref]
+        return link
+    if plan.kind == "lead":
+        lead = {"NAME": plan.contact_fields["NAME"]}
+        if plan.phone:
+            lead["PHONE"] = [{"VALUE": plan.phone, "VALUE_TYPE": "MOBILE"}]
+        return lead
+    return {}
+
+
+def apply(ctx, plan: Plan, found: Found) -> Applied:
+    """The write batch (nothing when the entity is already marked done), then our records."""
+    if found.entity_id is not None and found.marked:
+        applied = Applied(found.entity_id, False, found.contact_id, False, False)
+    else:
+        res = ctx.b24.batch(write_commands(plan, found), halt=True)
+        res.raise_first()
+        entity_id = found.entity_id or _int(res.result.get("entity"))
+        contact_id = found.contact_id or _int(res.result.get("contact"))
+        applied = Applied(
+            entity_id, found.entity_id is None, contact_id, "contact" in res.result, True
+        )
+    remember(ctx, plan, applied)
+    return applied
+
+
+def remember(ctx, plan: Plan, applied: Applied) -> None:
+    """Record the entity (per request/dialog), the client's latest entity and its contact."""
+    facts = plan.facts
+    ref = f"{plan.kind}:{applied.entity_id}"
+    data = {
+        "kind": plan.kind,
+        "dialog_id": facts.dialog_id,
+        "request_id": facts.request_id,
+        "client_id": facts.client_id,
+        "contact_id": applied.contact_id,
+    }
+    if not ctx.records.get("crm_entity", facts.origin):
+        ctx.records.put("crm_entity", facts.origin, applied.entity_id, data)
+    for kind, key in (("crm_dialog", facts.dialog_id), ("crm_client", facts.client_id)):
+        if key and ctx.records.remote_id(kind, key) != ref:
+            ctx.records.forget(kind, key)
+            ctx.records.put(kind, key, ref)
+    if (
+        applied.contact_id
+        and facts.client_id
+        and not ctx.records.get("crm_contact", facts.client_id)
+    ):
+        ctx.records.put("crm_contact", facts.client_id, applied.contact_id)
+
+
+def _take(ctx, origin: str) -> str | None:
+    token = uuid.uuid4().hex
+    ctx.records.put(CLAIM_KIND, origin, token, {"at": time.time()})
+    row = ctx.records.get(CLAIM_KIND, origin)
+    return token if row is not None and row.remote_id == token else None
+
+
+@contextmanager
+def claimed(ctx, origin: str):
+    """Only one worker at a time reads-then-writes one request's entity (close_dialog and
+    close_request often arrive together); a claim left by a dead worker goes stale."""
+    token = _take(ctx, origin)
+    if token is None:
+        row = ctx.records.get(CLAIM_KIND, origin)
+        if row is not None and time.time() - float(row.data.get("at") or 0) > CLAIM_STALE_SECONDS:
+            ctx.records.forget(CLAIM_KIND, origin)
+            token = _take(ctx, origin)
+    if token is None:
+        raise CloseInProgressError(f"another worker is writing the entity for {origin} right now")
+    try:
+        yield
+    finally:
+        ctx.records.forget(CLAIM_KIND, origin)

@@ -1,0 +1,1 @@
+"""Benchmarks that print ratios against the budgets in SPEC.md ("Performance budgets")."""

@@ -1,0 +1,164 @@
+"""Exactly-once closes: redelivery, lost write answers, journal retry (CONTRACT §6)."""
+
+import time
+
+from b24app import journal
+from b24app.extensions import db
+from b24app.flows.context import Records
+from b24app.models import Journal
+
+from .flows_world import make_world, methods
+from .helpers import control
+
+SIMPLE = 2
+IVAN = "Ivan Smirnov"
+
+
+def _one_deal_one_comment(world) -> dict:
+    state = world.b24()
+    assert len(state["deals"]) == 1, state["deals"]
+    deal = next(iter(state["deals"].values()))
+    assert [c["ENTITY_ID"] for c in state["comments"]] == [int(deal["ID"])]
+    assert deal["ORIGIN_VERSION"] == "transcript"
+    assert len(state["contacts"]) == 1
+    return deal
+
+
+def test_close_delivered_three_times_makes_one_entity_and_one_comment(sandbox, portal_name):
+    world = make_world(sandbox, portal_name, mode=SIMPLE)
+    client = world.client(IVAN)
+    payload = world.event("close_dialog", client_id=client["id"])["payload"]
+    world.clear_logs()
+    assert world.redeliver(payload)["statuses"] == [200]
+    assert world.redeliver(payload)["statuses"] == [200]
+    assert world.b24_log() == []
+    world.event("close_request", request_id=payload["request_id"])
+    assert "Already done" in world.journal()[-1].decision
+    assert world.b24_log() == []
+    _one_deal_one_comment(world)
+
+
+def test_lost_answer_of_the_write_then_redelivery(sandbox, portal_name):
+    world = make_world(sandbox, portal_name, mode=SIMPLE)
+    client = world.client(IVAN)
+    world.fault(method="crm.deal.add", kind="after_write", count=1)
+    result = world.event("close_dialog", client_id=client["id"])
+    assert result["statuses"] == [503]
+    world.wait()  # the fake Chat2Desk redelivers the failed webhook
+    [row] = [r for r in world.journal() if r.hook_type == "close_dialog"]
+    assert row.status == "done" and row.attempts == 2
+    assert "Already done" in row.decision
+    _one_deal_one_comment(world)
+
+
+def _fail_directly(world, kind: str):
+    """Deliver a close straight to the app (no Chat2Desk retries behind it), with a fault."""
+    client = world.client(IVAN)
+    dialog = world.dialog_of(client["id"])
+    world.fault(method="crm.deal.add", kind=kind, count=1)
+    resp = world.post_webhook(
+        {
+            "hook_type": "close_dialog",
+            "dialog_id": dialog["id"],
+            "client_id": client["id"],
+            "request_id": dialog["last_request_id"],
+            "operator_id": 3,
+            "channel_id": 1,
+            "event_time": "2026-11-27T10:00:00.000000Z",
+        }
+    )
+    assert resp.status_code == 503
+    assert resp.json()["status"] == "failed"
+    return resp.json()["journal_id"]
+
+
+def _retry(world, row_id: int) -> dict:
+    with world.box.app.app_context():
+        status, body = journal.retry(db.session.get(Journal, row_id))
+        assert status == 200
+        return body
+
+
+def test_lost_answer_then_journal_retry(sandbox, portal_name):
+    world = make_world(sandbox, portal_name, mode=SIMPLE)
+    row_id = _fail_directly(world, "after_write")
+    assert len(world.b24()["deals"]) == 1  # the write happened; its answer was lost
+    world.clear_logs()
+    body = _retry(world, row_id)
+    assert body["status"] == "done" and "Already done" in body["decision"]
+    log = world.b24_log()
+    assert len(log) == 1 and methods(log)[0] == "crm.deal.list"  # one read batch, no write
+    _one_deal_one_comment(world)
+    assert _retry(world, row_id).get("duplicate") is True
+
+
+def test_failure_before_the_write_then_journal_retry(sandbox, portal_name):
+    world = make_world(sandbox, portal_name, mode=SIMPLE)
+    row_id = _fail_directly(world, "500")
+    assert world.b24()["deals"] == {}
+    body = _retry(world, row_id)
+    assert body["status"] == "done" and "Created deal" in body["decision"]
+    _one_deal_one_comment(world)
+
+
+def test_entity_without_transcript_mark_gets_only_comment_and_mark(sandbox, portal_name):
+    world = make_world(sandbox, portal_name, mode=SIMPLE)
+    client = world.client(IVAN)
+    dialog = world.dialog_of(client["id"])
+    deal_id = world.rest(
+        "crm.deal.add",
+        {
+            "fields": {
+                "TITLE": "half done",
+                "ORIGINATOR_ID": "chat2desk",
+                "CONTACT_ID": "",
+                "ORIGIN_ID": f"request:{dialog['last_request_id']}",
+                "ORIGIN_VERSION": "pending",
+            }
+        },
+    )
+    world.clear_logs()
+    world.event("close_dialog", client_id=client["id"])
+    cmds = methods(world.b24_log())
+    assert "crm.deal.add" not in cmds
+    assert cmds[-2:] == ["crm.timeline.comment.add", "crm.deal.update"]
+    state = world.b24()
+    assert len(state["deals"]) == 1
+    assert state["deals"][str(deal_id)]["ORIGIN_VERSION"] == "transcript"
+    assert [c["ENTITY_ID"] for c in state["comments"]] == [deal_id]
+    assert f"Completed deal #{deal_id}" in world.journal()[-1].decision
+
+
+def _hold_claim(world, request_id, at: float) -> None:
+    with world.box.app.app_context():
+        Records(world.portal().id).put("close_claim", f"request:{request_id}", "other", {"at": at})
+
+
+def _release_claim(world, request_id) -> None:
+    with world.box.app.app_context():
+        Records(world.portal().id).forget("close_claim", f"request:{request_id}")
+
+
+def test_close_while_another_worker_writes_it_waits_for_redelivery(sandbox, portal_name):
+    world = make_world(sandbox, portal_name, mode=SIMPLE)
+    client = world.client(IVAN)
+    request_id = world.dialog_of(client["id"])["last_request_id"]
+    _hold_claim(world, request_id, time.time())
+    world.clear_logs()
+    row_id = _fail_directly(world, "500")  # the 503 comes from the claim, not from the fault
+    with world.box.app.app_context():
+        assert "another worker is writing" in db.session.get(Journal, row_id).error
+    assert world.b24_log() == [] and world.b24()["deals"] == {}
+    control(sandbox, f"p/{world.name}/faults", method="delete")
+    _release_claim(world, request_id)
+    assert _retry(world, row_id)["status"] == "done"
+    _one_deal_one_comment(world)
+
+
+def test_stale_claim_of_a_dead_worker_is_taken_over(sandbox, portal_name):
+    world = make_world(sandbox, portal_name, mode=SIMPLE)
+    client = world.client(IVAN)
+    _hold_claim(world, world.dialog_of(client["id"])["last_request_id"], 0.0)
+    world.event("close_dialog", client_id=client["id"])
+    assert world.journal()[-1].status == "done"
+    _one_deal_one_comment(world)
