@@ -49,6 +49,7 @@ def _sqlite_pragmas(dbapi_connection, _record):
         cur = dbapi_connection.cursor()
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA busy_timeout=30000")
+        cur.execute("PRAGMA synchronous=NORMAL")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.close()
 
@@ -62,14 +63,15 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale)
     i18n.ensure_compiled(app)
+    app.context_processor(i18n.locale_context)
     app.session_interface = FrameSessionInterface()
     app.jinja_env.globals["frame_url"] = frame_url
 
 
 def register_blueprints(app: Flask) -> None:
-    from .views import connection, events, health, install, journal, settings, webhooks
+    from .views import connection, dialogs, events, health, install, journal, settings, webhooks
 
-    for module in (install, events, connection, settings, journal, webhooks, health):
+    for module in (install, events, connection, settings, journal, webhooks, health, dialogs):
         app.register_blueprint(module.bp)
 
 

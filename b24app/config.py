@@ -20,6 +20,7 @@ class Defaults:
     B24_RATE = 2.0
     B24_BURST = 50
     B24_MAX_BACKOFF = 8.0
+    B24_WRITE_GRACE = 65.0  # a timed-out write may still run this long at Bitrix24
     CHAT2DESK_API_URL = "https://api.chat2desk.com/v1"
     B24APP_ALLOW_HTTP = False
     B24APP_SANDBOX = False

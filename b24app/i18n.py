@@ -1,9 +1,11 @@
 """Languages: the portal's LANG picks the catalog; catalogs compile at start-up when stale."""
 
 import logging
+import os
 from pathlib import Path
 
 from flask import current_app, g, request
+from flask_babel import get_locale
 
 log = logging.getLogger(__name__)
 TRANSLATIONS = Path(__file__).parent / "translations"
@@ -24,6 +26,11 @@ def select_locale() -> str:
     return normalise(request.args.get("LANG") or request.form.get("LANG"))
 
 
+def locale_context() -> dict:
+    """`current_locale` for templates (`<html lang>`): the catalog in use for this request."""
+    return {"current_locale": str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])}
+
+
 def ensure_compiled(app) -> None:
     """Compile each messages.po whose messages.mo is missing or older."""
     from babel.messages.mofile import write_mo
@@ -36,7 +43,7 @@ def ensure_compiled(app) -> None:
         try:
             with po.open("rb") as src:
                 catalog = read_po(src, locale=po.parent.parent.name)
-            tmp = mo.with_suffix(".mo.tmp")
+            tmp = mo.with_name(f"{mo.name}.{os.getpid()}.tmp")  # workers may start together
             with tmp.open("wb") as dst:
                 write_mo(dst, catalog, use_fuzzy=False)
             tmp.replace(mo)

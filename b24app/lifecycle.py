@@ -6,7 +6,7 @@ import logging
 from flask import current_app, url_for
 from sqlalchemy import delete, select
 
-from . import frame, portals
+from . import connector, frame, portals
 from .clients.bitrix24 import Bitrix24Client, Bitrix24Error
 from .events import B24Event, Entry
 from .extensions import db
@@ -94,6 +94,7 @@ def setup(portal: Portal) -> list[str]:
         db.session.commit()
     except Bitrix24Error as exc:
         log.warning("portal %s setup incomplete: %s", portal.id, exc.code)
+    done += ["connector"] if connector.register_quietly(portal) else []
     return done
 
 

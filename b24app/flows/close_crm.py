@@ -10,6 +10,7 @@ import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from ..clients.bitrix24 import TransportError
 from .close_plan import ORIGINATOR, Plan
 
 PENDING, DONE = "pending", "transcript"
@@ -203,7 +204,7 @@ def remember(ctx, plan: Plan, applied: Applied) -> None:
 
 def _take(ctx, origin: str) -> str | None:
     token = uuid.uuid4().hex
-    ctx.records.put(CLAIM_KIND, origin, token, {"at": time.time()})
+    ctx.records.put(CLAIM_KIND, origin, token, {"until": time.time() + CLAIM_STALE_SECONDS})
     row = ctx.records.get(CLAIM_KIND, origin)
     return token if row is not None and row.remote_id == token else None
 
@@ -215,12 +216,19 @@ def claimed(ctx, origin: str):
     token = _take(ctx, origin)
     if token is None:
         row = ctx.records.get(CLAIM_KIND, origin)
-        if row is not None and time.time() - float(row.data.get("at") or 0) > CLAIM_STALE_SECONDS:
+        if row is not None and time.time() > float(row.data.get("until") or 0):
             ctx.records.forget(CLAIM_KIND, origin)
             token = _take(ctx, origin)
     if token is None:
         raise CloseInProgressError(f"another worker is writing the entity for {origin} right now")
     try:
         yield
-    finally:
+    except TransportError:
+        # No answer: the write may still be running at Bitrix24. Keep the claim until it must
+        # have finished (a REST call lasts at most 60 s), so no retry reads "not there yet".
+        ctx.records.touch(CLAIM_KIND, origin, {"until": time.time() + ctx.write_grace})
+        raise
+    except BaseException:
         ctx.records.forget(CLAIM_KIND, origin)
+        raise
+    ctx.records.forget(CLAIM_KIND, origin)

@@ -47,6 +47,13 @@ class Records:
         except IntegrityError:
             db.session.rollback()
 
+    def touch(self, kind: str, ext_key: str, data: dict) -> None:
+        """Replace a record's data (e.g. extend a claim)."""
+        row = self.get(kind, ext_key)
+        if row is not None:
+            row.data = dict(data)
+            db.session.commit()
+
     def forget(self, kind: str, ext_key: str) -> None:
         db.session.execute(
             delete(RemoteRecord).filter_by(
@@ -102,6 +109,7 @@ class Context:
     portal: Portal
     settings: dict
     public_url: str
+    write_grace: float = 65.0
     _overrides: dict = field(default_factory=dict)
 
     @cached_property

@@ -48,6 +48,7 @@ def context_for(portal: Portal, **overrides) -> Context:
         portal=portal,
         settings=settings_store.load_all(portal),
         public_url=current_app.config["PUBLIC_URL"],
+        write_grace=current_app.config["B24_WRITE_GRACE"],
         _overrides=overrides,
     )
 

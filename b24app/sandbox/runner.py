@@ -43,6 +43,7 @@ class Sandbox:
     def stop(self) -> None:
         for server in self.servers:
             server.shutdown()
+            server.server_close()
 
 
 def _serve(host: str, port: int) -> tuple:

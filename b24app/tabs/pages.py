@@ -174,12 +174,21 @@ def _match(data: dict, ctx, pressed: set) -> str | None:
     )
 
 
+def _sync_connector(data: dict, ctx, pressed: set) -> str | None:
+    """Activate or deactivate our Open Lines connector to follow the Common tab."""
+    from ..connector import sync
+
+    problem = sync(ctx.portal, ctx.stored["common"], data)
+    return _("Settings saved.") + " " + problem if problem else None
+
+
 SPECS = {
     "common": Spec(
         True,
         False,
         common,
         lambda data, ctx: rules.common_errors(data, ctx.stored["common"], ctx.stored["tags"]),
+        after=_sync_connector,
     ),
     "tags": Spec(
         False, True, tags, lambda data, ctx: rules.tags_errors(data, ctx.stored["common"])

@@ -27,6 +27,13 @@
     return {scrollWidth: Math.max(el.scrollWidth, body.scrollWidth),
             scrollHeight: Math.max(el.scrollHeight, body.scrollHeight)};
   }
+  function contentHeight() {
+    // scrollHeight of <html> never drops below the frame's own height, so a frame could grow
+    // but never shrink to its content; measure the laid-out content instead.
+    var el = document.documentElement;
+    var body = document.body || el;
+    return Math.ceil(Math.max(el.getBoundingClientRect().height, body.scrollHeight));
+  }
   function notSupported(cb) {
     if (!cb) { return; }
     setTimeout(function () {
@@ -49,8 +56,7 @@
     init: function (cb) { if (ready) { cb(); } else { queue.push(cb); } },
     installFinish: function () { send("installFinish"); },
     fitWindow: function (cb) {
-      var size = scrollSize();
-      send("resize", {width: "100%", height: size.scrollHeight});
+      send("resize", {width: "100%", height: contentHeight()});
       if (cb) { cb(); }
     },
     resizeWindow: function (width, height, cb) {
