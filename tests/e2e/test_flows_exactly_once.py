@@ -51,11 +51,11 @@ def test_lost_answer_of_the_write_then_redelivery(sandbox, portal_name):
     _one_deal_one_comment(world)
 
 
-def _fail_directly(world, kind: str):
+def _fail_directly(world, kind: str, seconds: float = 30):
     """Deliver a close straight to the app (no Chat2Desk retries behind it), with a fault."""
     client = world.client(IVAN)
     dialog = world.dialog_of(client["id"])
-    world.fault(method="crm.deal.add", kind=kind, count=1)
+    world.fault(method="crm.deal.add", kind=kind, count=1, seconds=seconds)
     resp = world.post_webhook(
         {
             "hook_type": "close_dialog",
@@ -129,9 +129,15 @@ def test_entity_without_transcript_mark_gets_only_comment_and_mark(sandbox, port
     assert f"Completed deal #{deal_id}" in world.journal()[-1].decision
 
 
-def _hold_claim(world, request_id, at: float) -> None:
+def _hold_claim(world, request_id, taken_at: float) -> None:
+    """Another worker's claim taken at `taken_at` (0 = long ago: stale)."""
+    from b24app.flows.close_crm import CLAIM_STALE_SECONDS
+
+    until = taken_at + CLAIM_STALE_SECONDS if taken_at else 0.0
     with world.box.app.app_context():
-        Records(world.portal().id).put("close_claim", f"request:{request_id}", "other", {"at": at})
+        Records(world.portal().id).put(
+            "close_claim", f"request:{request_id}", "other", {"until": until}
+        )
 
 
 def _release_claim(world, request_id) -> None:
@@ -161,4 +167,21 @@ def test_stale_claim_of_a_dead_worker_is_taken_over(sandbox, portal_name):
     _hold_claim(world, world.dialog_of(client["id"])["last_request_id"], 0.0)
     world.event("close_dialog", client_id=client["id"])
     assert world.journal()[-1].status == "done"
+    _one_deal_one_comment(world)
+
+
+def test_timed_out_write_still_running_is_not_written_twice(sandbox, portal_name):
+    """The write batch times out on our side but finishes later at Bitrix24: a retry inside
+    the grace period waits (503) instead of reading "not there yet" and writing again."""
+    world = make_world(sandbox, portal_name, mode=SIMPLE)
+    sandbox.app.config.update(HTTP_TIMEOUT=(2.0, 0.4), B24_WRITE_GRACE=1.5)
+    try:
+        row_id = _fail_directly(world, "timeout", seconds=0.5)
+        with world.box.app.app_context():  # at once: the slow write is still running there
+            status, body = journal.retry(db.session.get(Journal, row_id))
+        assert status == 503 and "another worker" in body["error"]
+        time.sleep(1.6)
+        assert _retry(world, row_id)["status"] == "done"
+    finally:
+        sandbox.app.config.update(HTTP_TIMEOUT=(3.05, 30.0), B24_WRITE_GRACE=65.0)
     _one_deal_one_comment(world)
