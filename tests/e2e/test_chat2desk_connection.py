@@ -152,3 +152,68 @@ def test_unknown_hook_type_is_journaled_as_ignored(sandbox, portal_name):
     assert resp.status_code == 200 and resp.json()["status"] == "ignored"
     journal = page(sandbox, "/settings/journal", token).text
     assert "new_qr_code_v9" in journal and "does not act on" in journal
+
+
+def test_disabled_webhook_is_re_enabled_on_save(sandbox, portal_name):
+    _info, token, company = _setup(sandbox, portal_name)
+    connect(sandbox, token, c2d_token=company)
+    hook = _hooks(sandbox, company)[0]
+    requests.put(
+        f"{sandbox.c2d_api}/webhooks/{hook['id']}",
+        json={"status": "disable"},
+        headers={"Authorization": company},
+        timeout=TIMEOUT,
+    ).raise_for_status()
+    assert _hooks(sandbox, company)[0]["status"] == "disable"
+    resp = connect(sandbox, token, c2d_token=company)
+    follow = requests.get(sandbox.app_url + resp.headers["Location"], timeout=TIMEOUT)
+    assert "re-enabled" in follow.text
+    hooks = _hooks(sandbox, company)
+    assert len(hooks) == 1 and hooks[0]["status"] == "enable"
+
+
+def test_account_with_five_webhooks_gets_a_clear_message(sandbox, portal_name):
+    _info, token, company = _setup(sandbox, portal_name)
+    for i in range(5):
+        requests.post(
+            f"{sandbox.c2d_api}/webhooks",
+            headers={"Authorization": company},
+            json={"name": f"other {i}", "url": f"https://other.example/{i}", "events": ["inbox"]},
+            timeout=TIMEOUT,
+        ).raise_for_status()
+    resp = connect(sandbox, token, c2d_token=company)
+    follow = requests.get(sandbox.app_url + resp.headers["Location"], timeout=TIMEOUT)
+    assert "already has 5 webhooks" in follow.text
+    assert len(_hooks(sandbox, company)) == 5
+
+
+def test_journal_page_retry_button_completes_a_failed_event(sandbox, portal_name):
+    from .flows_world import make_world
+    from .helpers import csrf_of
+
+    world = make_world(sandbox, portal_name)
+    world.fault(method="*", kind="500", count=1)
+    client = world.c2d_state()["clients"][0]
+    resp = world.post_webhook(
+        {
+            "hook_type": "inbox",
+            "message_id": 987654,
+            "client_id": client["id"],
+            "type": "from_client",
+            "text": "hello",
+            "dialog_id": world.dialog_of(client["id"])["id"],
+        }
+    )
+    assert resp.status_code == 503
+    row_id = resp.json()["journal_id"]
+    html = page(sandbox, "/settings/journal", world.frame_token, status="failed").text
+    assert f"/settings/journal/{row_id}/retry" in html and "Bitrix24 answered" in html
+    resp = requests.post(
+        f"{sandbox.app_url}/settings/journal/{row_id}/retry",
+        timeout=TIMEOUT,
+        data={"t": world.frame_token, "csrf_token": csrf_of(html)},
+        allow_redirects=False,
+    )
+    assert resp.status_code == 302
+    assert world.journal()[-1].status == "done"
+    assert len(world.b24()["bot_messages"]) + len(world.b24()["notifications"]) >= 1

@@ -180,3 +180,33 @@ def test_uninstall_without_clean_keeps_settings(sandbox, portal_name):
 def test_healthz(sandbox):
     resp = requests.get(sandbox.app_url + "/healthz", timeout=TIMEOUT)
     assert resp.json() == {"status": "ok"}
+
+
+def test_renamed_portal_is_followed_and_new_address_stored(sandbox, portal_name):
+    from b24app.portals import client_for
+
+    info = installed_portal(sandbox, portal_name)
+    control(sandbox, f"p/{portal_name}/rename", {"new_name": portal_name + "new"})
+    with sandbox.app.app_context():
+        portal = db.session.execute(
+            select(Portal).filter_by(member_id=info["member_id"])
+        ).scalar_one()
+        assert client_for(portal).call("profile")["ID"]
+        db.session.refresh(portal)
+        assert portal.client_endpoint.endswith(f"/p/{portal_name}new/rest/")
+
+
+def test_missing_required_setting_stops_start_up_naming_it(monkeypatch, tmp_path):
+    import pytest
+
+    from b24app import create_app
+
+    monkeypatch.delenv("B24APP_SANDBOX", raising=False)
+    monkeypatch.delenv("B24_CLIENT_ID", raising=False)
+    monkeypatch.setenv("B24_CLIENT_SECRET", "x")
+    with pytest.raises(SystemExit) as stop:
+        create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.db", "SECRET_KEY": "k"})
+    assert (
+        str(stop.value)
+        == "b24app: missing required setting B24_CLIENT_ID (set it in the environment)"
+    )
