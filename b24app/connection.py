@@ -7,6 +7,7 @@ import secrets
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from .clients.chat2desk import (
     Chat2DeskAlreadyUsedError,
@@ -160,14 +161,14 @@ def disconnect(portal: Portal) -> None:
 
 
 def find_by_secret(secret: str) -> Connection | None:
-    """The connection whose webhook secret this is (digest lookup, constant-time compare)."""
+    """The connection whose webhook secret this is: keyed-digest lookup, constant-time compare
+    of the digests (the secret itself is never decrypted on the hot path)."""
     if not secret or len(secret) > 200:
         return None
+    wanted = digest(secret)
     connection = db.session.execute(
-        select(Connection).filter_by(secret_digest=digest(secret))
+        select(Connection).options(joinedload(Connection.portal)).filter_by(secret_digest=wanted)
     ).scalar_one_or_none()
-    if connection is None or not hmac.compare_digest(
-        (connection.secret or "").encode(), secret.encode()
-    ):
+    if connection is None or not hmac.compare_digest(connection.secret_digest or "", wanted):
         return None
     return connection

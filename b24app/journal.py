@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from .c2d_events import C2DEvent, parse
@@ -17,6 +17,7 @@ from .models import Connection, Journal, Portal
 
 log = logging.getLogger(__name__)
 STALE_CLAIM = timedelta(minutes=5)
+LAST_EVENT_RESOLUTION = timedelta(minutes=1)  # `Connection.last_event_at` is this precise
 
 
 @dataclass(frozen=True)
@@ -39,35 +40,67 @@ def _kept_loaded():
         session.expire_on_commit = before
 
 
-def record(portal: Portal, event: C2DEvent) -> tuple[Journal, bool]:
-    """Insert the row in its own transaction; returns (row, whether we own the work)."""
-    row = Journal(
-        portal_id=portal.id,
-        key=event.key,
-        hook_type=event.hook_type,
-        dialog_id=event.dialog_id,
-        request_id=event.request_id,
-        client_id=event.client_id,
-        payload=event.payload,
-        status="processing",
-        attempts=1,
-    )
-    db.session.add(row)
-    try:  # the UPDATE autoflushes the INSERT: a duplicate key fails here already
-        db.session.execute(  # stamped in the row's own commit: no extra write per event
-            update(Connection)
-            .where(Connection.portal_id == portal.id)
-            .values(last_event_at=datetime.now(UTC))
-        )
+def record(
+    portal: Portal,
+    event: C2DEvent,
+    settled: Outcome | None = None,
+    connection: Connection | None = None,
+) -> tuple[Journal, bool]:
+    """Insert the row in its own transaction; returns (row, whether we own the work).
+
+    `settled` is the final outcome of an event that needs no flow: the row is then written
+    finished, in the same single commit."""
+    now = datetime.now(UTC)
+    values = {
+        "portal_id": portal.id,
+        "key": event.key,
+        "hook_type": event.hook_type,
+        "dialog_id": event.dialog_id,
+        "request_id": event.request_id,
+        "client_id": event.client_id,
+        "payload": event.payload,
+        "status": settled.status if settled else "processing",
+        "decision": settled.decision if settled else "",
+        "error": "",
+        "attempts": 1,
+        "created_at": now,
+        "updated_at": now,
+    }
+    try:  # a Core insert: the intake's hot path skips the unit of work
+        result = db.session.execute(insert(Journal).values(**values))
+        _stamp_last_event(portal.id, connection)
         with _kept_loaded():
             db.session.commit()
-        return row, True
     except IntegrityError:
         db.session.rollback()
-    row = db.session.execute(
-        select(Journal).filter_by(portal_id=portal.id, key=event.key)
-    ).scalar_one()
-    return row, claim(row)
+        row = db.session.execute(
+            select(Journal).filter_by(portal_id=portal.id, key=event.key)
+        ).scalar_one()
+        return row, claim(row)
+    row_id = result.inserted_primary_key[0]
+    if settled is not None:  # nothing more happens to it: a detached copy says what was stored
+        return Journal(id=row_id, **values), True
+    return db.session.get(Journal, row_id), True
+
+
+def _stamp_last_event(portal_id: int, connection: Connection | None) -> None:
+    """`Connection.last_event_at`, written at most once a minute: no hot row, no extra write."""
+    now = datetime.now(UTC)
+    if connection is not None and connection.last_event_at is not None:
+        if connection.last_event_at >= now - LAST_EVENT_RESOLUTION:
+            db.session.flush()
+            return
+    db.session.execute(
+        update(Connection)
+        .where(Connection.portal_id == portal_id)
+        .where(
+            or_(
+                Connection.last_event_at.is_(None),
+                Connection.last_event_at < now - LAST_EVENT_RESOLUTION,
+            )
+        )
+        .values(last_event_at=now)
+    )
 
 
 def claim(row: Journal) -> bool:

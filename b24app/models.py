@@ -21,10 +21,17 @@ class Portal(db.Model):
     domain: Mapped[str] = mapped_column(String(255))
     client_endpoint: Mapped[str] = mapped_column(String(500))
     server_endpoint: Mapped[str] = mapped_column(String(500))
-    access_token: Mapped[str | None] = mapped_column(Encrypted)
-    refresh_token: Mapped[str | None] = mapped_column(Encrypted)
+    # secrets load (and decrypt) only when used, all three together
+    access_token: Mapped[str | None] = mapped_column(
+        Encrypted, deferred=True, deferred_group="tokens"
+    )
+    refresh_token: Mapped[str | None] = mapped_column(
+        Encrypted, deferred=True, deferred_group="tokens"
+    )
     expires_at: Mapped[datetime | None]
-    application_token: Mapped[str | None] = mapped_column(Encrypted)
+    application_token: Mapped[str | None] = mapped_column(
+        Encrypted, deferred=True, deferred_group="tokens"
+    )
     scope: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[str] = mapped_column(String(16), default="active")
     lang: Mapped[str] = mapped_column(String(8), default="en")
@@ -58,11 +65,13 @@ class Connection(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     portal_id: Mapped[int] = mapped_column(ForeignKey("portal.id"), unique=True)
-    api_token: Mapped[str | None] = mapped_column(Encrypted)
+    api_token: Mapped[str | None] = mapped_column(
+        Encrypted, deferred=True, deferred_group="secrets"
+    )
     api_url: Mapped[str] = mapped_column(String(255))
     company_name: Mapped[str] = mapped_column(String(255), default="")
     webhook_id: Mapped[int | None]
-    secret: Mapped[str | None] = mapped_column(Encrypted)
+    secret: Mapped[str | None] = mapped_column(Encrypted, deferred=True, deferred_group="secrets")
     secret_digest: Mapped[str | None] = mapped_column(String(64), unique=True)
     connected_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_event_at: Mapped[datetime | None]

@@ -32,6 +32,14 @@ def _handlers() -> dict:
     }
 
 
+def settled(event: C2DEvent) -> Outcome | None:
+    """The final outcome of an event that needs no flow (journaled done in one commit)."""
+    handler = _handlers().get(event.hook_type)
+    if handler is None:
+        return Outcome("ignored", f"The app does not act on '{event.hook_type}' events.")
+    return _record_only(None, event) if handler is _record_only else None
+
+
 def combine(*flows):
     """Run several flows for one event; the journal gets every decision, in order."""
 

@@ -6,6 +6,7 @@ from .. import journal
 from ..c2d_events import MalformedEvent, parse
 from ..connection import find_by_secret
 from ..extensions import csrf
+from ..flows.dispatch import settled
 
 bp = Blueprint("webhooks", __name__)
 
@@ -21,8 +22,11 @@ def chat2desk(secret: str):
         event = parse(request.get_json(silent=True, force=True))
     except MalformedEvent as exc:
         return jsonify(error=f"malformed Chat2Desk event: {exc}"), 400
-    row, ours = journal.record(connection.portal, event)
+    final = settled(event)
+    row, ours = journal.record(connection.portal, event, final, connection)
     if not ours:
         return jsonify(ok=True, duplicate=True, journal_id=row.id, status=row.status), 200
+    if final is not None:
+        return jsonify(ok=True, journal_id=row.id, status=row.status, decision=row.decision)
     status, body = journal.execute(connection.portal, row, event)
     return jsonify(body), status

@@ -21,10 +21,14 @@ from .helpers import (
 
 
 def _portal(box, member_id):
+    """The portal row with its (deferred) tokens loaded, usable after the session closes."""
     with box.app.app_context():
-        return db.session.execute(
+        portal = db.session.execute(
             select(Portal).filter_by(member_id=member_id)
         ).scalar_one_or_none()
+        if portal is not None:
+            portal.access_token  # noqa: B018 - load the deferred token group
+        return portal
 
 
 def test_install_stores_portal_binds_events_and_finishes(sandbox, portal_name):

@@ -26,7 +26,9 @@ from tests.e2e.helpers import (
 def _portal(box, member_id):
     with box.app.app_context():
         portal = db.session.execute(select(Portal).filter_by(member_id=member_id)).scalar_one()
-        portal.connection  # noqa: B018 - load it before the session closes
+        portal.access_token  # noqa: B018 - load the deferred tokens before the session closes
+        if portal.connection is not None:
+            portal.connection.secret  # noqa: B018
         return portal
 
 
