@@ -102,3 +102,21 @@ def b24_log(box, name: str) -> list:
 
 def clear_b24_log(box, name: str) -> None:
     control(box, f"p/{name}/log", method="delete")
+
+
+def portal_row(box, member_id: str):
+    """The app's Portal row (tokens and connection loaded), usable after the session closes."""
+    from sqlalchemy import select
+
+    from b24app.extensions import db
+    from b24app.models import Portal
+
+    with box.app.app_context():
+        portal = db.session.execute(
+            select(Portal).filter_by(member_id=member_id)
+        ).scalar_one_or_none()
+        if portal is not None:
+            portal.access_token  # noqa: B018 - load the deferred token group
+            if portal.connection is not None:
+                portal.connection.secret  # noqa: B018
+        return portal

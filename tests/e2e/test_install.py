@@ -15,20 +15,14 @@ from .helpers import (
     installed_portal,
     open_app,
     page,
+    portal_row,
     post_entry,
     state,
 )
 
 
 def _portal(box, member_id):
-    """The portal row with its (deferred) tokens loaded, usable after the session closes."""
-    with box.app.app_context():
-        portal = db.session.execute(
-            select(Portal).filter_by(member_id=member_id)
-        ).scalar_one_or_none()
-        if portal is not None:
-            portal.access_token  # noqa: B018 - load the deferred token group
-        return portal
+    return portal_row(box, member_id)
 
 
 def test_install_stores_portal_binds_events_and_finishes(sandbox, portal_name):
@@ -149,15 +143,18 @@ def test_tampered_or_missing_frame_token_is_refused(sandbox, portal_name):
     assert requests.get(sandbox.app_url + "/settings/common", timeout=TIMEOUT).status_code == 401
 
 
+def _with_setting(box, member_id) -> int:
+    """Store one setting for the portal; returns the portal id."""
+    pid = portal_row(box, member_id).id
+    with box.app.app_context():
+        db.session.add(Setting(portal_id=pid, tab="common", data={"x": 1}))
+        db.session.commit()
+    return pid
+
+
 def test_uninstall_forgets_tokens_and_clean_deletes_settings(sandbox, portal_name):
     info = installed_portal(sandbox, portal_name)
-    with sandbox.app.app_context():
-        portal = db.session.execute(
-            select(Portal).filter_by(member_id=info["member_id"])
-        ).scalar_one()
-        db.session.add(Setting(portal_id=portal.id, tab="common", data={"x": 1}))
-        db.session.commit()
-        pid = portal.id
+    pid = _with_setting(sandbox, info["member_id"])
     control(sandbox, f"p/{portal_name}/uninstall", {"clean": 1})
     portal = _portal(sandbox, info["member_id"])
     assert portal.status == "uninstalled"
@@ -168,13 +165,7 @@ def test_uninstall_forgets_tokens_and_clean_deletes_settings(sandbox, portal_nam
 
 def test_uninstall_without_clean_keeps_settings(sandbox, portal_name):
     info = installed_portal(sandbox, portal_name)
-    with sandbox.app.app_context():
-        portal = db.session.execute(
-            select(Portal).filter_by(member_id=info["member_id"])
-        ).scalar_one()
-        db.session.add(Setting(portal_id=portal.id, tab="common", data={"x": 1}))
-        db.session.commit()
-        pid = portal.id
+    pid = _with_setting(sandbox, info["member_id"])
     control(sandbox, f"p/{portal_name}/uninstall", {"clean": 0})
     assert _portal(sandbox, info["member_id"]).status == "uninstalled"
     with sandbox.app.app_context():

@@ -19,17 +19,13 @@ from tests.e2e.helpers import (
     new_c2d_company,
     open_app,
     page,
+    portal_row,
     post_entry,
 )
 
 
 def _portal(box, member_id):
-    with box.app.app_context():
-        portal = db.session.execute(select(Portal).filter_by(member_id=member_id)).scalar_one()
-        portal.access_token  # noqa: B018 - load the deferred tokens before the session closes
-        if portal.connection is not None:
-            portal.connection.secret  # noqa: B018
-        return portal
+    return portal_row(box, member_id)
 
 
 def test_tampered_and_foreign_frame_tokens(sandbox, portal_name):
