@@ -148,3 +148,24 @@ def status(portal: Portal, common: dict | None = None) -> dict:
         else _("not active on line %(line)s", line=line)
     )
     return {"ok": active, "line": line, "detail": detail}
+
+
+def connect_from_contact_center(portal: Portal, options: dict) -> tuple[bool, str]:
+    """SETTING_CONNECTOR placement: the admin picked a line in the Contact Center.
+
+    Turns Open Lines on with that line (the Common tab shows it), activates the connector
+    there and deactivates it on a previous line. Returns (ok, words for the admin)."""
+    from . import settings_store
+    from .extensions import db
+
+    line = str(options.get("LINE") or "").strip()
+    if not line.isdigit():
+        return False, _("Bitrix24 did not say which Open Line to connect.")
+    old = settings_store.load(portal, "common")
+    new = {**old, "openlines_enabled": True, "openline_id": line}
+    problem = sync(portal, old, new)
+    if problem:
+        return False, problem
+    settings_store.save(portal, "common", new)
+    db.session.commit()
+    return True, _("Chat2Desk is connected to Open Line %(line)s.", line=line)

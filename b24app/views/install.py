@@ -1,6 +1,7 @@
 """Bitrix24 entry points: the installer page and the app page inside the portal."""
 
 from flask import Blueprint, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
 from .. import lifecycle
 from ..events import Entry
@@ -33,5 +34,18 @@ def index():
         portal, token = lifecycle.enter(entry)
     except EntryError as exc:
         return render_template("install/refused.html", reason=exc.reason), exc.status
+    if entry.placement == "SETTING_CONNECTOR":
+        return contact_center(portal, entry, token)
     tab = "common" if portal.connection is not None else "connection"
     return redirect(url_for("settings.tab", tab=tab, t=token))
+
+
+def contact_center(portal, entry: Entry, token: str):
+    """The Contact Center tile of our connector: connect the chosen Open Line (admins only)."""
+    from .. import connector, frame
+
+    if not frame.read(token).admin:
+        ok, message = False, _("Only Bitrix24 administrators can connect an Open Line.")
+    else:
+        ok, message = connector.connect_from_contact_center(portal, entry.placement_options)
+    return render_template("install/contact_center.html", ok=ok, message=message, token=token)

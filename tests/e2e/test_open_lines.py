@@ -328,3 +328,36 @@ def test_saving_common_tab_activates_and_deactivates_connector(sandbox, portal_n
         v.get("ACTIVE") in (1, "1", True, "Y")
         for v in (lines.values() if isinstance(lines, dict) else lines)
     ), lines
+
+
+def test_contact_center_tile_connects_the_chosen_line(sandbox, portal_name):
+    """Bitrix24 opens our PLACEMENT_HANDLER with SETTING_CONNECTOR and the line: connect it."""
+    import json
+
+    from .helpers import entry, installed_portal, portal_row, post_entry, state
+
+    installed_portal(sandbox, portal_name)
+    payload = entry(sandbox, portal_name)
+    resp = post_entry(
+        sandbox,
+        "/",
+        payload,
+        PLACEMENT="SETTING_CONNECTOR",
+        PLACEMENT_OPTIONS=json.dumps({"LINE": "2", "CONNECTOR": "chat2desk_b24app"}),
+    )
+    assert resp.status_code == 200 and "connected to Open Line 2" in resp.text
+    lines = state(sandbox, portal_name)["connector_lines"]
+    assert lines["chat2desk_b24app|2"]["ACTIVE"] is True
+    from b24app import settings_store
+
+    with sandbox.app.app_context():
+        common = settings_store.load(portal_row(sandbox, payload["form"]["member_id"]), "common")
+    assert common["openlines_enabled"] is True and common["openline_id"] == "2"
+    employee = post_entry(
+        sandbox,
+        "/",
+        entry(sandbox, portal_name, user_id=2),
+        PLACEMENT="SETTING_CONNECTOR",
+        PLACEMENT_OPTIONS='{"LINE": "1"}',
+    )
+    assert "Only Bitrix24 administrators" in employee.text
