@@ -34,3 +34,23 @@ format: $(VENV)/.dev
 
 bench: $(VENV)/.dev  ## prints the performance table (SQLite, and Postgres when TEST_DATABASE_URL is set)
 	$(PY) -m bench
+
+# Translations: extract every marked string into the template, then merge it into each
+# catalog (a language without a catalog yet is initialised). Translate the new entries in
+# b24app/translations/<lang>/LC_MESSAGES/messages.po afterwards; tests/unit/test_i18n.py fails
+# while any message is untranslated. The .mo files are not committed: the app compiles them.
+LOCALES := en ru es pt
+TRANSLATIONS := b24app/translations
+
+.PHONY: translations
+translations: $(VENV)/.runtime
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location \
+		--project b24app -o $(TRANSLATIONS)/messages.pot .
+	@for lang in $(LOCALES); do \
+		if [ -f $(TRANSLATIONS)/$$lang/LC_MESSAGES/messages.po ]; then \
+			$(VENV)/bin/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) -l $$lang \
+				--no-fuzzy-matching --ignore-obsolete; \
+		else \
+			$(VENV)/bin/pybabel init -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) -l $$lang; \
+		fi; \
+	done
