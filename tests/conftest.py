@@ -7,6 +7,7 @@ import pytest
 from flask_migrate import upgrade
 
 from b24app import create_app
+from b24app.extensions import db
 
 BACKENDS = ["sqlite"] + (["postgres"] if os.environ.get("TEST_DATABASE_URL") else [])
 
@@ -33,6 +34,8 @@ def app(tmp_path):
     with app.app_context():
         upgrade()
     yield app
+    with app.app_context():
+        db.engine.dispose()
 
 
 @pytest.fixture(scope="session", params=BACKENDS)

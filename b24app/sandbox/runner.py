@@ -44,6 +44,11 @@ class Sandbox:
         for server in self.servers:
             server.shutdown()
             server.server_close()
+        if self.app is not None:
+            from ..extensions import db
+
+            with self.app.app_context():
+                db.engine.dispose()
 
 
 def _serve(host: str, port: int) -> tuple:
