@@ -4,8 +4,8 @@ import logging
 import os
 from pathlib import Path
 
-from flask import current_app, g, request
-from flask_babel import get_locale
+from flask import current_app, g, has_request_context, request
+from flask_babel import get_locale, refresh
 
 log = logging.getLogger(__name__)
 TRANSLATIONS = Path(__file__).parent / "translations"
@@ -20,10 +20,24 @@ def normalise(lang: str | None) -> str:
 
 
 def select_locale() -> str:
+    override = g.get("locale_override")
+    if override:
+        return override
     frame = getattr(g, "frame", None)
     if frame is not None:
         return normalise(frame.lang)
+    if not has_request_context():
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     return normalise(request.args.get("LANG") or request.form.get("LANG"))
+
+
+def speak_portal_language(portal) -> str:
+    """Background work (webhooks, Bitrix24 events) has no frame: journal decisions and
+    notifications use the portal's language. Refreshes Babel's per-context locale cache,
+    so the switch holds even if something was translated earlier in this request."""
+    g.locale_override = normalise(getattr(portal, "lang", None))
+    refresh()
+    return g.locale_override
 
 
 def locale_context() -> dict:

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from sqlalchemy import delete, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -13,6 +15,7 @@ from .c2d_events import C2DEvent, parse
 from .clients.bitrix24 import Bitrix24Error
 from .clients.chat2desk import Chat2DeskError
 from .extensions import db
+from .i18n import normalise
 from .models import Connection, Journal, Portal
 
 log = logging.getLogger(__name__)
@@ -142,15 +145,15 @@ def describe(exc: Exception) -> str:
     """A remote error in plain words."""
     if isinstance(exc, Bitrix24Error):
         what = {
-            "QUERY_LIMIT_EXCEEDED": "Bitrix24 is rate-limiting the app",
-            "OPERATION_TIME_LIMIT": "Bitrix24 paused this method (time budget spent)",
-            "expired_token": "the Bitrix24 token expired and could not be refreshed",
-            "invalid_grant": "Bitrix24 refused the refresh token; open the app once to renew it",
-        }.get(exc.code, "Bitrix24 answered with an error")
+            "QUERY_LIMIT_EXCEEDED": _("Bitrix24 is rate-limiting the app"),
+            "OPERATION_TIME_LIMIT": _("Bitrix24 paused this method (time budget spent)"),
+            "expired_token": _("the Bitrix24 token expired and could not be refreshed"),
+            "invalid_grant": _("Bitrix24 refused the refresh token; open the app once to renew it"),
+        }.get(exc.code) or _("Bitrix24 answered with an error")
         detail = f"{exc.method}: {exc.code or exc.status} {exc.description}".strip()
         return f"{what} ({detail})"[:2000]
     if isinstance(exc, Chat2DeskError):
-        return f"Chat2Desk answered with an error ({exc})"[:2000]
+        return _("Chat2Desk answered with an error (%(detail)s)", detail=exc)[:2000]
     return f"{type(exc).__name__}: {exc}"[:2000]
 
 
@@ -180,10 +183,11 @@ def retry(row: Journal) -> tuple[int, dict]:
     if not claim(row):
         return 200, {"ok": True, "journal_id": row.id, "status": row.status, "duplicate": True}
     portal = db.session.get(Portal, row.portal_id)
-    if portal is None or not portal.active:
-        finish(row, Outcome("ignored", "The portal uninstalled the application."))
-        return 200, {"ok": True, "journal_id": row.id, "status": "ignored"}
-    return execute(portal, row, parse(row.payload))
+    with force_locale(normalise(portal.lang if portal else None)):
+        if portal is None or not portal.active:
+            finish(row, Outcome("ignored", _("The portal uninstalled the application.")))
+            return 200, {"ok": True, "journal_id": row.id, "status": "ignored"}
+        return execute(portal, row, parse(row.payload))
 
 
 def failed_rows(member_id: str | None = None) -> list[Journal]:

@@ -130,7 +130,9 @@ def handle_event(event: B24Event) -> tuple[dict, int]:
         return {"ok": True, "done": "uninstalled"}, 200
     if event.name == "ONIMCONNECTORMESSAGEADD":
         from .flows import dispatch
+        from .i18n import speak_portal_language
 
+        speak_portal_language(portal)
         return dispatch.connector_message(portal, event)
     return {"ok": True, "done": "ignored", "event": event.name}, 200
 

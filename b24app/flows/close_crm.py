@@ -10,6 +10,8 @@ import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
+
 from ..clients.bitrix24 import TransportError
 from .close_plan import ORIGINATOR, Plan
 
@@ -95,7 +97,7 @@ def from_records(ctx, plan: Plan) -> Found:
         found.contact_id = _int(entity.data.get("contact_id"))
     contact = ctx.records.remote_id("crm_contact", plan.facts.client_id)
     if found.contact_id is None and contact:
-        found.contact_id, found.contact_how = _int(contact), "known from an earlier close"
+        found.contact_id, found.contact_how = _int(contact), _("known from an earlier close")
     return found
 
 
@@ -113,14 +115,15 @@ def lookup(ctx, plan: Plan) -> Found:
         found.marked = rows[0].get("ORIGIN_VERSION") == DONE
         if found.contact_id is None and _int(rows[0].get("CONTACT_ID")):
             found.contact_id = _int(rows[0].get("CONTACT_ID"))
-            found.contact_how = "already linked to the entity"
+            found.contact_how = _("already linked to the entity")
     own = res.result.get("own") or []
     by_phone = (res.result.get("phone") or {}) if isinstance(res.result.get("phone"), dict) else {}
     if found.contact_id is None and own:
-        found.contact_id, found.contact_how = _int(own[0].get("ID")), "created by the app earlier"
+        found.contact_id = _int(own[0].get("ID"))
+        found.contact_how = _("created by the app earlier")
     elif found.contact_id is None and by_phone.get("CONTACT"):
         found.contact_id = min(_int(i) or 0 for i in by_phone["CONTACT"])
-        found.contact_how = f"found by phone {plan.phone}"
+        found.contact_how = _("found by phone %(phone)s", phone=plan.phone)
     return found
 
 
@@ -220,7 +223,9 @@ def claimed(ctx, origin: str):
             ctx.records.forget(CLAIM_KIND, origin)
             token = _take(ctx, origin)
     if token is None:
-        raise CloseInProgressError(f"another worker is writing the entity for {origin} right now")
+        raise CloseInProgressError(
+            _("another worker is writing the entity for %(origin)s right now", origin=origin)
+        )
     try:
         yield
     except TransportError:

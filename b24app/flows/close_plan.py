@@ -6,6 +6,9 @@ preview shows a plan, `on_close` applies it (close_crm.py).
 
 from dataclasses import dataclass, field
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
 from ..clients.chat2desk import real_phone
 from ..settings_store import ANALYTICS_KEYS
 from . import transcript
@@ -16,10 +19,10 @@ from .notify import mapped_user, operator_name
 ORIGINATOR = "chat2desk"
 UTM_KEYS = ("utm_source", "utm_medium", "utm_campaign", "utm_content", "utm_term")
 ANALYTICS_LABELS = {
-    "utm_all": "All UTM tags",
-    "client_id": "Chat2Desk client id",
-    "message_id": "First message id",
-    "click_time": "Click time",
+    "utm_all": _l("All UTM tags"),
+    "client_id": _l("Chat2Desk client id"),
+    "message_id": _l("First message id"),
+    "click_time": _l("Click time"),
 }
 
 
@@ -66,25 +69,36 @@ def channel_name(ctx, channel_id) -> str:
 def route(ctx, channel_id) -> Route:
     """none / lead / deal:<cat> / default by CRM mode; simple mode never gets a lead."""
     setting = channel_setting(ctx, channel_id)
-    where = f"channel {channel_name(ctx, channel_id)} is set to '{setting}'"
+    where = _(
+        "channel %(channel)s is set to '%(setting)s'",
+        channel=channel_name(ctx, channel_id),
+        setting=setting,
+    )
     if setting == "none":
         return Route(None, why=where)
     simple = ctx.b24_lists.crm_mode == 2
     if setting.startswith("deal:"):
         return _deal(ctx, setting.split(":", 1)[1], where)
     if setting == "lead" and simple:
-        return _deal(ctx, "0", where + "; the portal uses simple CRM (no leads), so a deal")
+        return _deal(
+            ctx, "0", _("%(why)s; the portal uses simple CRM (no leads), so a deal", why=where)
+        )
     if setting == "lead":
         return Route("lead", why=where)
     if simple:
-        return _deal(ctx, "0", where + "; the portal uses simple CRM, so a deal")
-    return Route("lead", why=where + "; the portal uses classic CRM, so a lead")
+        return _deal(ctx, "0", _("%(why)s; the portal uses simple CRM, so a deal", why=where))
+    return Route("lead", why=_("%(why)s; the portal uses classic CRM, so a lead", why=where))
 
 
 def _deal(ctx, category: str, why: str) -> Route:
     known = {str(c.get("id")) for c in ctx.b24_lists.categories}
     if known and category not in known:
-        return Route("deal", "0", why + f"; pipeline {category} no longer exists, so the default")
+        why = _(
+            "%(why)s; pipeline %(pipeline)s no longer exists, so the default",
+            why=why,
+            pipeline=category,
+        )
+        return Route("deal", "0", why)
     return Route("deal", category, why)
 
 
@@ -111,7 +125,7 @@ def wanted_values(ctx, kind: str, facts: Facts) -> list[tuple[str, str, object]]
     for key in ANALYTICS_KEYS:
         code = analytics.get(f"{kind}_{key}")
         if code:
-            label = ANALYTICS_LABELS.get(key, key.replace("utm_", "UTM "))
+            label = str(ANALYTICS_LABELS.get(key, key.replace("utm_", "UTM ")))
             out.append((label, code, analytics_value(key, facts)))
     names = {
         str(f.get("id")): str(f.get("name"))
@@ -122,7 +136,8 @@ def wanted_values(ctx, kind: str, facts: Facts) -> list[tuple[str, str, object]]
     for name, code in sorted(ctx.settings.get("fields", {}).items()):
         if name.startswith(prefix) and code:
             cf_id = name[len(prefix) :]
-            out.append((names.get(cf_id, f"Field {cf_id}"), code, values.get(cf_id)))
+            label = names.get(cf_id) or _("Field %(id)s", id=cf_id)
+            out.append((label, code, values.get(cf_id)))
     return out
 
 
@@ -133,12 +148,18 @@ def map_values(ctx, plan: Plan) -> None:
         if raw is None or (isinstance(raw, str) and not raw.strip()):
             continue
         if code not in descriptors:
-            plan.skipped.append(f"{label}: the field {code} no longer exists — skipped")
+            plan.skipped.append(
+                _(
+                    "%(label)s: the field %(code)s no longer exists — skipped",
+                    label=label,
+                    code=code,
+                )
+            )
             continue
         try:
             value = convert(raw, descriptors[code])
         except Unconvertible as exc:
-            plan.skipped.append(f"{label}: {exc} — skipped")
+            plan.skipped.append(_("%(label)s: %(why)s — skipped", label=label, why=exc))
             continue
         plan.fields[code] = value
         plan.mapped.append((label, code, value))
@@ -147,21 +168,27 @@ def map_values(ctx, plan: Plan) -> None:
 def responsible(ctx, facts: Facts) -> tuple[int | None, str]:
     user = mapped_user(ctx, facts.operator_id)
     if user:
-        return user, f"the mapped user of operator {operator_name(ctx, facts.operator_id)}"
+        return user, _(
+            "the mapped user of operator %(operator)s",
+            operator=operator_name(ctx, facts.operator_id),
+        )
     why = (
-        f"operator {operator_name(ctx, facts.operator_id)} has no mapped user"
+        _(
+            "operator %(operator)s has no mapped user",
+            operator=operator_name(ctx, facts.operator_id),
+        )
         if facts.operator_id
-        else "the dialog has no operator"
+        else _("the dialog has no operator")
     )
-    return ctx.portal.installer_user_id, f"{why}, so the admin who installed the app"
+    return ctx.portal.installer_user_id, _("%(why)s, so the admin who installed the app", why=why)
 
 
 def base_fields(ctx, plan: Plan) -> dict:
     facts = plan.facts
     source = f"Chat2Desk ({facts.transport})" if facts.transport else "Chat2Desk"
+    who = plan.client_name or _("client %(id)s", id=facts.client_id)
     fields = {
-        "TITLE": f"Chat2Desk: {plan.client_name or 'client ' + str(facts.client_id)}"
-        f" · {channel_name(ctx, facts.channel_id)}",
+        "TITLE": f"Chat2Desk: {who} · {channel_name(ctx, facts.channel_id)}",
         "SOURCE_ID": "OTHER",
         "SOURCE_DESCRIPTION": source,
         "ORIGINATOR_ID": ORIGINATOR,
@@ -177,7 +204,7 @@ def base_fields(ctx, plan: Plan) -> dict:
 def contact_fields(plan: Plan) -> dict:
     """A contact the app creates; ORIGIN_ID lets a retry find it even without a phone."""
     fields = {
-        "NAME": plan.client_name or f"Chat2Desk client {plan.facts.client_id}",
+        "NAME": plan.client_name or _("Chat2Desk client %(id)s", id=plan.facts.client_id),
         "SOURCE_ID": "OTHER",
         "SOURCE_DESCRIPTION": "Chat2Desk",
         "ORIGINATOR_ID": ORIGINATOR,
@@ -208,8 +235,14 @@ def make(ctx, facts: Facts, chosen: Route) -> Plan:
     plan.fields = base_fields(ctx, plan)
     map_values(ctx, plan)
     plan.contact_fields = contact_fields(plan)
-    title = f"Chat2Desk dialog {facts.dialog_id}" + (
-        f", request {facts.request_id}" if facts.request_id else ""
+    title = (
+        _(
+            "Chat2Desk dialog %(dialog)s, request %(request)s",
+            dialog=facts.dialog_id,
+            request=facts.request_id,
+        )
+        if facts.request_id
+        else _("Chat2Desk dialog %(dialog)s", dialog=facts.dialog_id)
     )
     plan.comment = transcript.render(facts.messages, plan.client_name, operator_names(ctx), title)
     return plan

@@ -3,6 +3,8 @@
 import re
 from datetime import UTC, date, datetime
 
+from flask_babel import gettext as _
+
 
 class Unconvertible(ValueError):
     """The value cannot become the field's type; the text says why, in words."""
@@ -33,7 +35,7 @@ def to_string(value, descriptor: dict | None = None) -> str:
 def to_number(value) -> float:
     """Numbers, and text like "1 500,50", "1,500.50" or "250000.50"."""
     if isinstance(value, bool):
-        raise Unconvertible(f"'{value}' is not a number")
+        raise Unconvertible(_("'%(value)s' is not a number", value=value))
     if isinstance(value, int | float):
         return float(value)
     text = re.sub(r"[\s\u00a0\u202f']", "", _text(value))
@@ -46,7 +48,7 @@ def to_number(value) -> float:
     elif text.count(",") == 1:
         text = text.replace(",", ".")
     if not re.fullmatch(r"[+-]?(\d+(\.\d*)?|\.\d+)", text):
-        raise Unconvertible(f"'{value}' is not a number")
+        raise Unconvertible(_("'%(value)s' is not a number", value=value))
     return float(text)
 
 
@@ -57,7 +59,7 @@ def to_double(value, descriptor: dict | None = None) -> float:
 def to_integer(value, descriptor: dict | None = None) -> int:
     number = to_number(value)
     if number != int(number):
-        raise Unconvertible(f"'{value}' is not a whole number")
+        raise Unconvertible(_("'%(value)s' is not a whole number", value=value))
     return int(number)
 
 
@@ -78,7 +80,7 @@ def to_date(value, descriptor: dict | None = None) -> str:
         try:
             parsed = _parse_datetime(text).date()
         except Unconvertible:
-            raise Unconvertible(f"'{value}' is not a date") from None
+            raise Unconvertible(_("'%(value)s' is not a date", value=value)) from None
     return parsed.isoformat()
 
 
@@ -97,7 +99,7 @@ def _parse_datetime(text: str) -> datetime:
     if parsed is None:
         day = _parse_date(text)
         if day is None:
-            raise Unconvertible(f"'{text}' is not a date and time")
+            raise Unconvertible(_("'%(value)s' is not a date and time", value=text))
         parsed = datetime(day.year, day.month, day.day, tzinfo=UTC)
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
@@ -120,7 +122,9 @@ def to_enumeration(value, descriptor: dict | None = None) -> str:
         if str(item.get("ID")) == _text(value):
             return str(item.get("ID"))
     labels = ", ".join(str(i.get("VALUE")) for i in items)
-    raise Unconvertible(f"'{value}' is not an item of the list ({labels})")
+    raise Unconvertible(
+        _("'%(value)s' is not an item of the list (%(items)s)", value=value, items=labels)
+    )
 
 
 def to_boolean(value, descriptor: dict | None = None) -> int:
@@ -132,7 +136,7 @@ def to_boolean(value, descriptor: dict | None = None) -> int:
         return 1
     if text in _FALSE:
         return 0
-    raise Unconvertible(f"'{value}' is not yes or no")
+    raise Unconvertible(_("'%(value)s' is not yes or no", value=value))
 
 
 def to_char(value, descriptor: dict | None = None) -> str:
@@ -159,9 +163,9 @@ CONVERTERS = {
 def convert(value, descriptor: dict | None):
     """The value in the field's type; raises Unconvertible. Unknown types pass as text."""
     if value is None or (isinstance(value, str) and not value.strip()):
-        raise Unconvertible("is empty")
+        raise Unconvertible(_("is empty"))
     if isinstance(value, list | dict):
-        raise Unconvertible(f"'{value}' is not a single value")
+        raise Unconvertible(_("'%(value)s' is not a single value", value=value))
     descriptor = descriptor or {}
     converted = CONVERTERS.get(str(descriptor.get("type")), to_string)(value, descriptor)
     return [converted] if descriptor.get("isMultiple") else converted

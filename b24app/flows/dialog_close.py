@@ -4,6 +4,9 @@ gather (Chat2Desk reads) → plan (pure) → lookup (1 Bitrix24 read batch) → 
 `preview` runs the same steps without the last one.
 """
 
+from flask_babel import gettext as _
+from flask_babel import ngettext
+
 from ..journal import Outcome
 from . import close_facts, close_plan, tags
 from .close_crm import Found, apply, claimed, lookup
@@ -21,7 +24,12 @@ class Stop(Exception):
 
 def _none_stop(chosen: Route) -> None:
     if chosen.kind is None:
-        raise Stop(Outcome("done", f"No CRM entity: {chosen.why}; nothing searched or created."))
+        raise Stop(
+            Outcome(
+                "done",
+                _("No CRM entity: %(why)s; nothing searched or created.", why=chosen.why),
+            )
+        )
 
 
 def gather(ctx, facts: Facts) -> tuple[Facts, Route]:
@@ -32,7 +40,7 @@ def gather(ctx, facts: Facts) -> tuple[Facts, Route]:
     close_facts.read_client(ctx, facts)
     ok, why = tags.allowed(ctx, facts.request_id, facts.client_id, tags.card_tags(facts.client))
     if not ok:
-        raise Stop(Outcome("filtered", f"No CRM entity: {why}."))
+        raise Stop(Outcome("filtered", _("No CRM entity: %(why)s.", why=why)))
     close_facts.read_rest(ctx, facts)
     chosen = close_plan.route(ctx, facts.channel_id)
     _none_stop(chosen)
@@ -46,7 +54,7 @@ def on_close(ctx, event) -> Outcome:
     except Stop as stop:
         return stop.outcome
     if facts.client_id is None:
-        return Outcome("ignored", "The close names no client and Chat2Desk did not tell one.")
+        return Outcome("ignored", _("The close names no client and Chat2Desk did not tell one."))
     plan = close_plan.make(ctx, facts, chosen)
     with claimed(ctx, facts.origin):
         found = lookup(ctx, plan)
@@ -54,52 +62,77 @@ def on_close(ctx, event) -> Outcome:
     return Outcome("done", decision(ctx, plan, found, applied))
 
 
+def _ref(kind: str, entity_id) -> str:
+    """'deal #12' / 'lead #12' in running text."""
+    if kind == "deal":
+        return _("deal #%(id)s", id=entity_id)
+    return _("lead #%(id)s", id=entity_id)
+
+
 def _entity_words(ctx, plan: Plan, entity_id) -> str:
     if plan.kind == "deal":
         name = close_plan.category_name(ctx, plan.route.category)
-        return f"deal #{entity_id} in pipeline '{name}'"
-    return f"lead #{entity_id}"
+        return _("deal #%(id)s in pipeline '%(pipeline)s'", id=entity_id, pipeline=name)
+    return _ref(plan.kind, entity_id)
 
 
 def _contact_words(plan: Plan, found: Found, contact_id, created: bool) -> str:
     if created:
-        phone = f" with phone {plan.phone}" if plan.phone else " (no real phone known)"
-        return f"Contact #{contact_id} created{phone}."
+        if plan.phone:
+            return _(
+                "Contact #%(id)s created with phone %(phone)s.", id=contact_id, phone=plan.phone
+            )
+        return _("Contact #%(id)s created (no real phone known).", id=contact_id)
     if found.contact_id:
-        return f"Contact #{found.contact_id} reused ({found.contact_how})."
+        return _("Contact #%(id)s reused (%(how)s).", id=found.contact_id, how=found.contact_how)
     if plan.kind == "lead":
-        return (
-            "No contact found; the client's name"
-            + (" and phone" if plan.phone else "")
-            + " are on the lead."
-        )
-    return "No contact."
+        if plan.phone:
+            return _("No contact found; the client's name and phone are on the lead.")
+        return _("No contact found; the client's name is on the lead.")
+    return _("No contact.")
 
 
 def _fields_words(plan: Plan) -> str:
-    written = ", ".join(f"{label} → {code}" for label, code, _ in plan.mapped)
-    text = f" Fields written: {written}." if written else " No mapped fields had values."
+    written = ", ".join(f"{label} → {code}" for label, code, _v in plan.mapped)
+    text = (
+        _("Fields written: %(fields)s.", fields=written)
+        if written
+        else _("No mapped fields had values.")
+    )
     if plan.skipped:
-        text += " Skipped: " + "; ".join(plan.skipped) + "."
+        text += " " + _("Skipped: %(skipped)s.", skipped="; ".join(plan.skipped))
     return text
 
 
 def decision(ctx, plan: Plan, found: Found, applied) -> str:
     """The journal's words: entity, contact, responsible, fields, transcript."""
-    ref = f"{plan.kind} #{applied.entity_id}"
+    ref = _ref(plan.kind, applied.entity_id)
+    origin = plan.facts.origin
     if applied.created:
-        head = f"Created {_entity_words(ctx, plan, applied.entity_id)} ({plan.route.why})."
+        head = _(
+            "Created %(entity)s (%(why)s).",
+            entity=_entity_words(ctx, plan, applied.entity_id),
+            why=plan.route.why,
+        )
     elif applied.commented:
-        head = f"Completed {ref}, created earlier for {plan.facts.origin}."
+        head = _("Completed %(entity)s, created earlier for %(origin)s.", entity=ref, origin=origin)
     else:
-        return f"Already done: {ref} exists for {plan.facts.origin} with its transcript."
+        return _(
+            "Already done: %(entity)s exists for %(origin)s with its transcript.",
+            entity=ref,
+            origin=origin,
+        )
     contact = _contact_words(plan, found, applied.contact_id, applied.contact_created)
-    who = f" Responsible: user {plan.responsible} ({plan.responsible_why})."
-    lines = len(plan.facts.messages)
-    return (
-        f"{head} {contact}{who}{_fields_words(plan)}"
-        f" Transcript of {lines} messages posted to the timeline."
+    who = _(
+        "Responsible: user %(user)s (%(why)s).", user=plan.responsible, why=plan.responsible_why
     )
+    lines = len(plan.facts.messages)
+    posted = ngettext(
+        "Transcript of %(num)d message posted to the timeline.",
+        "Transcript of %(num)d messages posted to the timeline.",
+        lines,
+    )
+    return f"{head} {contact} {who} {_fields_words(plan)} {posted}"
 
 
 def preview(ctx, dialog_id) -> dict:
@@ -117,16 +150,23 @@ def preview(ctx, dialog_id) -> dict:
 def describe(ctx, plan: Plan, found: Found) -> dict:
     facts = plan.facts
     if found.contact_id:
-        contact = f"reuse contact #{found.contact_id} ({found.contact_how})"
+        contact = _("reuse contact #%(id)s (%(how)s)", id=found.contact_id, how=found.contact_how)
     elif plan.kind == "deal":
-        contact = "create a contact" + (f" with phone {plan.phone}" if plan.phone else "")
+        contact = (
+            _("create a contact with phone %(phone)s", phone=plan.phone)
+            if plan.phone
+            else _("create a contact")
+        )
     else:
-        contact = "no contact; name" + (" and phone" if plan.phone else "") + " on the lead"
-    entity = (
-        f"already exists: {plan.kind} #{found.entity_id}"
-        if found.entity_id
-        else f"create a {plan.kind}"
-    )
+        contact = (
+            _("no contact; name and phone on the lead")
+            if plan.phone
+            else _("no contact; name on the lead")
+        )
+    if found.entity_id:
+        entity = _("already exists: %(entity)s", entity=_ref(plan.kind, found.entity_id))
+    else:
+        entity = _("create a deal") if plan.kind == "deal" else _("create a lead")
     return {
         "dialog_id": facts.dialog_id,
         "request_id": facts.request_id,

@@ -1,6 +1,7 @@
 """HANDLERS: which flows run for which Chat2Desk hook type, with their Context wired in."""
 
 from flask import current_app
+from flask_babel import gettext as _
 
 from .. import settings_store
 from ..c2d_events import C2DEvent
@@ -10,7 +11,7 @@ from .context import Context
 
 
 def _record_only(ctx: Context, event: C2DEvent) -> Outcome:
-    return Outcome("done", f"Recorded {event.hook_type}; nothing to do for it.")
+    return Outcome("done", _("Recorded %(hook)s; nothing to do for it.", hook=event.hook_type))
 
 
 def _handlers() -> dict:
@@ -36,8 +37,12 @@ def settled(event: C2DEvent) -> Outcome | None:
     """The final outcome of an event that needs no flow (journaled done in one commit)."""
     handler = _handlers().get(event.hook_type)
     if handler is None:
-        return Outcome("ignored", f"The app does not act on '{event.hook_type}' events.")
+        return _not_acted(event)
     return _record_only(None, event) if handler is _record_only else None
+
+
+def _not_acted(event: C2DEvent) -> Outcome:
+    return Outcome("ignored", _("The app does not act on '%(hook)s' events.", hook=event.hook_type))
 
 
 def combine(*flows):
@@ -65,7 +70,7 @@ def run_event(portal: Portal, event: C2DEvent) -> Outcome:
     """Dispatch one event; unknown hook types are journaled as ignored."""
     handler = _handlers().get(event.hook_type)
     if handler is None:
-        return Outcome("ignored", f"The app does not act on '{event.hook_type}' events.")
+        return _not_acted(event)
     return handler(context_for(portal), event)
 
 

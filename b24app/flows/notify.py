@@ -4,12 +4,23 @@ One Bitrix24 request per notification: a `batch` of `imbot.message.add` (one per
 or of `im.notify.system.add` when the portal has no bot or the bot call fails.
 """
 
+from flask_babel import gettext as _
+
 from ..journal import Outcome
 from ..links import dialog_link, entity_url
 from . import tags
 
 CLIENT_TYPES = ("", "from_client")
-ENTITY_LABELS = {"deal": "Deal", "lead": "Lead", "contact": "Contact"}
+
+
+def entity_label(kind: str, entity_id) -> str:
+    """'Deal #12' in the portal's language; '' for an unknown kind."""
+    labels = {
+        "deal": _("Deal #%(id)s", id=entity_id),
+        "lead": _("Lead #%(id)s", id=entity_id),
+        "contact": _("Contact #%(id)s", id=entity_id),
+    }
+    return labels.get(kind, "")
 
 
 def mapped_user(ctx, operator_id) -> int | None:
@@ -35,20 +46,26 @@ def recipients(ctx, operator_id) -> tuple[list[int], str]:
     """Operator's user → else supervisors' users → else portal admins; with the reason."""
     user = mapped_user(ctx, operator_id)
     if user:
-        return [user], f"the mapped user of operator {operator_name(ctx, operator_id)}"
+        return [user], _(
+            "the mapped user of operator %(operator)s", operator=operator_name(ctx, operator_id)
+        )
     why = (
-        f"operator {operator_name(ctx, operator_id)} has no mapped user"
+        _("operator %(operator)s has no mapped user", operator=operator_name(ctx, operator_id))
         if operator_id
-        else "the dialog has no operator"
+        else _("the dialog has no operator")
     )
     supervisors = ctx.c2d_lists.supervisors() if ctx.c2d_lists else []
     users = _unique(mapped_user(ctx, s) for s in supervisors)
     if users:
         names = ", ".join(operator_name(ctx, s) for s in supervisors if mapped_user(ctx, s))
-        return users, f"{why}, so the mapped users of Chat2Desk supervisors ({names})"
+        return users, _(
+            "%(why)s, so the mapped users of Chat2Desk supervisors (%(names)s)",
+            why=why,
+            names=names,
+        )
     portal = ctx.portal
     admins = _unique([portal.installer_user_id, *(portal.admin_user_ids or [])])
-    return admins, f"{why} and no supervisor is mapped, so the portal admins"
+    return admins, _("%(why)s and no supervisor is mapped, so the portal admins", why=why)
 
 
 def _unique(values) -> list[int]:
@@ -71,10 +88,11 @@ def entity_links(ctx, event) -> list[str]:
         refs.append(f"contact:{contact}")
     out = []
     for ref in refs:
-        kind, _, entity_id = ref.partition(":")
-        if kind in ENTITY_LABELS and entity_id:
+        kind, _sep, entity_id = ref.partition(":")
+        label = entity_label(kind, entity_id) if entity_id else ""
+        if label:
             url = entity_url(ctx.portal, kind, entity_id)
-            out.append(f"[url={url}]{ENTITY_LABELS[kind]} #{entity_id}[/url]")
+            out.append(f"[url={url}]{label}[/url]")
     return out
 
 
@@ -87,20 +105,26 @@ def inbox_message(ctx, event, user_id: int, entities: list[str]) -> str:
     """The notification text with the parts switched on in the Operators tab."""
     show = ctx.settings.get("operators", {})
     name = client_name(event)
-    lines = [
-        f"[b]New message from {name}[/b]"
+    head = (
+        _("New message from %(name)s", name=name)
         if show.get("show_client_name") and name
-        else "[b]New message in Chat2Desk[/b]"
-    ]
+        else _("New message in Chat2Desk")
+    )
+    lines = [f"[b]{head}[/b]"]
     if show.get("show_text"):
-        lines.append(event.text.strip() or "(attachment)")
+        lines.append(event.text.strip() or _("(attachment)"))
     if show.get("show_dialog_id") and event.dialog_id:
-        lines.append(f"Dialog: {event.dialog_id}")
+        lines.append(_("Dialog: %(id)s", id=event.dialog_id))
     if show.get("show_dialog_link") and event.dialog_id:
-        lines.append(f"[url={_link(ctx, event.dialog_id, user_id)}]Open the dialog[/url]")
+        lines.append(_open_link(ctx, event.dialog_id, user_id))
     if show.get("show_entity_links") and entities:
-        lines.append("CRM: " + ", ".join(entities))
+        lines.append(_("CRM: %(links)s", links=", ".join(entities)))
     return "\n".join(lines)
+
+
+def _open_link(ctx, dialog_id, user_id: int) -> str:
+    label = _("Open the dialog")
+    return f"[url={_link(ctx, dialog_id, user_id)}]{label}[/url]"
 
 
 def _link(ctx, dialog_id, user_id: int) -> str:
@@ -121,10 +145,10 @@ def send(ctx, messages: dict[int, str], dialog_id) -> str:
         _raise_transient(result)
         failed = {uid: t for uid, t in messages.items() if f"u{uid}" in result.errors}
         if not failed:
-            return "by the app's bot"
-        how = "by the app's bot; by system notification where the bot failed"
+            return _("by the app's bot")
+        how = _("by the app's bot; by system notification where the bot failed")
     else:
-        failed, how = messages, "by system notification (the portal has no app bot)"
+        failed, how = messages, _("by system notification (the portal has no app bot)")
     result = ctx.b24.batch(
         {
             f"u{uid}": (
@@ -147,25 +171,28 @@ def _raise_transient(result) -> None:
 def _deliver(ctx, event, users: list[int], why: str, build) -> Outcome:
     """Send once per event key (a retry after success sends nothing)."""
     if ctx.records.get("notify", event.key):
-        return Outcome("done", "Already notified for this event.")
+        return Outcome("done", _("Already notified for this event."))
     how = send(ctx, {uid: build(uid) for uid in users}, event.dialog_id or event.client_id)
     ctx.records.put("notify", event.key, ",".join(map(str, users)))
-    who = ", ".join(f"user {uid}" for uid in users)
-    return Outcome("done", f"Notified {who} {how}: {why}.")
+    who = ", ".join(_("user %(id)s", id=uid) for uid in users)
+    return Outcome("done", _("Notified %(users)s %(how)s: %(why)s.", users=who, how=how, why=why))
 
 
 def on_inbox(ctx, event) -> Outcome:
     """A client's message: tell the responsible people in Bitrix24."""
     if event.message_type not in CLIENT_TYPES:
-        return Outcome("ignored", f"Not a client message ({event.message_type}); no notification.")
+        return Outcome(
+            "ignored",
+            _("Not a client message (%(type)s); no notification.", type=event.message_type),
+        )
     if not ctx.settings.get("common", {}).get("notify_incoming"):
-        return Outcome("done", "Incoming-message notifications are off.")
+        return Outcome("done", _("Incoming-message notifications are off."))
     ok, why = tags.allowed(ctx, event.request_id, event.client_id)
     if not ok:
-        return Outcome("filtered", f"No notification: {why}.")
+        return Outcome("filtered", _("No notification: %(why)s.", why=why))
     users, reason = recipients(ctx, event.operator_id)
     if not users:
-        return Outcome("done", f"No one to notify: {reason}, and none is known.")
+        return Outcome("done", _("No one to notify: %(why)s, and none is known.", why=reason))
     show_links = ctx.settings.get("operators", {}).get("show_entity_links")
     entities = entity_links(ctx, event) if show_links else []
     return _deliver(ctx, event, users, reason, lambda uid: inbox_message(ctx, event, uid, entities))
@@ -174,28 +201,27 @@ def on_inbox(ctx, event) -> Outcome:
 def on_transfer(ctx, event) -> Outcome:
     """A dialog was assigned or transferred: tell the new operator's Bitrix24 user."""
     if not ctx.settings.get("operators", {}).get("notify_assignment"):
-        return Outcome("done", "Assignment notifications are off.")
+        return Outcome("done", _("Assignment notifications are off."))
     ok, why = tags.allowed(ctx, event.request_id, event.client_id)
     if not ok:
-        return Outcome("filtered", f"No notification: {why}.")
+        return Outcome("filtered", _("No notification: %(why)s.", why=why))
+    operator = operator_name(ctx, event.operator_id)
     user = mapped_user(ctx, event.operator_id)
     if not user:
         return Outcome(
             "done",
-            f"No notification: operator {operator_name(ctx, event.operator_id)}"
-            " has no mapped Bitrix24 user.",
+            _(
+                "No notification: operator %(operator)s has no mapped Bitrix24 user.",
+                operator=operator,
+            ),
         )
 
     def build(uid: int) -> str:
-        text = f"[b]Dialog {event.dialog_id} was assigned to you in Chat2Desk[/b]"
+        head = _("Dialog %(id)s was assigned to you in Chat2Desk", id=event.dialog_id)
+        text = f"[b]{head}[/b]"
         if event.dialog_id:
-            text += f"\n[url={_link(ctx, event.dialog_id, uid)}]Open the dialog[/url]"
+            text += "\n" + _open_link(ctx, event.dialog_id, uid)
         return text
 
-    return _deliver(
-        ctx,
-        event,
-        [user],
-        f"the mapped user of the new operator {operator_name(ctx, event.operator_id)}",
-        build,
-    )
+    why = _("the mapped user of the new operator %(operator)s", operator=operator)
+    return _deliver(ctx, event, [user], why, build)

@@ -5,12 +5,20 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from flask_babel import gettext as _
+
 from ..clients.c2d_normalize import real_phone
 
 MEDIA_KEYS = ("photo", "video", "audio", "pdf")
 # Operator-side messages cannot be sent as such through imconnector.send.messages (it only
-# carries the client's side), so they go in as client-side items with this visible prefix.
-OPERATOR_PREFIX = "Operator (Chat2Desk): "
+# carries the client's side), so they go in as client-side items with a visible prefix.
+
+
+def operator_prefix() -> str:
+    """'Operator (Chat2Desk): ' in the portal's language."""
+    return _("Operator (Chat2Desk):") + " "
+
+
 _SIGNATURE = re.compile(r"^\s*\[b\][^\[\]]{0,120}:\s*\[/b\]\s*(\[br\]\s*)?", re.IGNORECASE)
 _URL = re.compile(r"\[url=([^\]]+)\](.*?)\[/url\]", re.IGNORECASE | re.DOTALL)
 _TAG = re.compile(r"\[/?(b|i|u|s|quote|code|color(=[^\]]*)?|size(=[^\]]*)?|url)\]", re.IGNORECASE)
@@ -118,7 +126,7 @@ def line_text(msg: LineMessage, sign_group_phone: bool) -> str:
     """Text as the operator reads it: group chats signed with the sender's phone when asked."""
     text = msg.text
     if msg.operator_side:
-        return OPERATOR_PREFIX + text
+        return operator_prefix() + text
     if msg.is_group and sign_group_phone and msg.sender_phone:
         return f"{msg.sender_phone}: {text}"
     return text

@@ -5,6 +5,9 @@ import logging
 import uuid
 from datetime import UTC, datetime
 
+from flask_babel import gettext as _
+from flask_babel import ngettext
+
 from ..clients.bitrix24 import ArgumentError, Bitrix24Error
 from ..clients.chat2desk import Chat2DeskError
 from ..connector import CONNECTOR_ID
@@ -55,11 +58,11 @@ def on_inbox(ctx, event) -> Outcome:
 def on_outbox(ctx, event) -> Outcome:
     """An answer went to the client: ours is not relayed again; one typed in Chat2Desk is."""
     if _ours(ctx, event):
-        return Outcome("ignored", "Our own reply from the Open Line; not relayed again.")
+        return Outcome("ignored", _("Our own reply from the Open Line; not relayed again."))
     if not line_id(ctx):
-        return Outcome("ignored", "Open Lines relay is off.")
+        return Outcome("ignored", _("Open Lines relay is off."))
     if (event.message_type or "to_client") != "to_client":
-        return Outcome("ignored", "Only operator replies are relayed to the Open Line.")
+        return Outcome("ignored", _("Only operator replies are relayed to the Open Line."))
     return _relay_event(ctx, event, operator_side=True)
 
 
@@ -67,18 +70,18 @@ def _relay_event(ctx, event, *, operator_side: bool) -> Outcome:
     if not (event.message_id and event.dialog_id and event.client_id):
         return Outcome(
             "ignored",
-            "Not relayed to the Open Line: the message has no dialog, client or message id.",
+            _("Not relayed to the Open Line: the message has no dialog, client or message id."),
         )
     ok, reason = _allowed(ctx, event)
     if not ok:
-        return Outcome("filtered", f"Not relayed to the Open Line: {reason}.")
+        return Outcome("filtered", _("Not relayed to the Open Line: %(why)s.", why=reason))
     msg = om.from_webhook(event, operator_side=operator_side)
     payload = event.payload
     client = payload.get("client") if isinstance(payload.get("client"), dict) else None
     route = {"channel_id": event.channel_id, "transport": payload.get("transport")}
     if not relay(ctx, [msg], client=client, route=route):
-        return Outcome("ignored", "Already relayed to the Open Line.")
-    return Outcome("done", f"Relayed to Open Line {line_id(ctx)}.")
+        return Outcome("ignored", _("Already relayed to the Open Line."))
+    return Outcome("done", _("Relayed to Open Line %(line)s.", line=line_id(ctx)))
 
 
 def relay(ctx, messages: list, client: dict | None = None, route: dict | None = None) -> int:
@@ -279,5 +282,12 @@ def send_previous(ctx, request_id) -> Outcome:
         route={"channel_id": rows[0].get("channelID"), "transport": rows[0].get("transport")},
     )
     if not count:
-        return Outcome("ignored", "Earlier messages were already in the Open Line.")
-    return Outcome("done", f"{count} earlier message(s) relayed to the Open Line.")
+        return Outcome("ignored", _("Earlier messages were already in the Open Line."))
+    return Outcome(
+        "done",
+        ngettext(
+            "%(num)d earlier message relayed to the Open Line.",
+            "%(num)d earlier messages relayed to the Open Line.",
+            count,
+        ),
+    )

@@ -4,6 +4,8 @@ Request tags are learnt from tag webhooks; client tags from client tag webhooks 
 card. `allowed` decides notifications, the Open Lines relay and CRM entities alike.
 """
 
+from flask_babel import gettext as _
+
 from ..journal import Outcome
 
 REQUEST_EVENTS = {"add_tag_to_request", "delete_tag_from_request"}
@@ -57,46 +59,73 @@ def allowed(ctx, request_id, client_id, card_tags=None) -> tuple[bool, str]:
     on_request = ctx.tags.of("request", request_id) & chosen
     on_client = (ctx.tags.of("client", client_id) | {str(t) for t in card_tags}) & chosen
     hits = on_request | on_client
-    where = "request" if on_request else "client"
+    tagged = _labels(ctx, hits)
+    carries = (
+        _("the request carries %(tags)s", tags=tagged)
+        if on_request
+        else _("the client carries %(tags)s", tags=tagged)
+    )
     if mode == "only_tagged":
         if hits:
-            return True, f"the {where} carries {_labels(ctx, hits)}"
-        return False, (
-            f"only dialogs tagged {_labels(ctx, chosen)} are accepted, and neither "
-            f"the request nor the client carries one"
+            return True, carries
+        return False, _(
+            "only dialogs tagged %(tags)s are accepted, and neither "
+            "the request nor the client carries one",
+            tags=_labels(ctx, chosen),
         )
     if hits:
-        return False, f"the {where} carries {_labels(ctx, hits)}, and tagged dialogs are rejected"
+        return False, _("%(carries)s, and tagged dialogs are rejected", carries=carries)
     return True, ""
 
 
 def on_tag_event(ctx, event) -> Outcome:
     """Learn the tag; relay earlier messages when the request just became acceptable."""
     if not event.tag_id:
-        return Outcome("ignored", f"{event.hook_type} carries no tag id.")
+        return Outcome("ignored", _("%(hook)s carries no tag id.", hook=event.hook_type))
     scope = "request" if event.hook_type in REQUEST_EVENTS else "client"
     owner = event.request_id if scope == "request" else event.client_id
     if owner is None:
-        return Outcome("ignored", f"{event.hook_type} names no {scope}.")
+        names_no = (
+            _("%(hook)s names no request.", hook=event.hook_type)
+            if scope == "request"
+            else _("%(hook)s names no client.", hook=event.hook_type)
+        )
+        return Outcome("ignored", names_no)
     card = () if scope == "client" else None  # the card already shows this very change
-    before, _ = allowed(ctx, event.request_id, event.client_id, card)
+    before, _why = allowed(ctx, event.request_id, event.client_id, card)
     label = tag_label(ctx, event.tag_id)
     if event.hook_type in ADDING:
         ctx.tags.add(scope, owner, event.tag_id)
-        decision = f"The {scope} {owner} now carries the tag {label}."
+        decision = _tag_words(scope, owner, label, added=True)
     else:
         ctx.tags.remove(scope, owner, event.tag_id)
-        decision = f"The tag {label} was removed from the {scope} {owner}."
+        decision = _tag_words(scope, owner, label, added=False)
     after, why = allowed(ctx, event.request_id, event.client_id, card)
     if after != before:
-        decision += (
-            " The dialog now reaches Bitrix24"
-            if after
-            else " The dialog no longer reaches Bitrix24"
-        ) + (f" ({why})." if why else ".")
+        decision += " " + _reach_words(after, why)
     if after and not before and scope == "request":
         decision += _send_previous(ctx, event.request_id)
     return Outcome("done", decision)
+
+
+def _tag_words(scope: str, owner, label: str, *, added: bool) -> str:
+    if scope == "request":
+        if added:
+            return _("The request %(id)s now carries the tag %(tag)s.", id=owner, tag=label)
+        return _("The tag %(tag)s was removed from the request %(id)s.", id=owner, tag=label)
+    if added:
+        return _("The client %(id)s now carries the tag %(tag)s.", id=owner, tag=label)
+    return _("The tag %(tag)s was removed from the client %(id)s.", id=owner, tag=label)
+
+
+def _reach_words(after: bool, why: str) -> str:
+    if after:
+        if why:
+            return _("The dialog now reaches Bitrix24 (%(why)s).", why=why)
+        return _("The dialog now reaches Bitrix24.")
+    if why:
+        return _("The dialog no longer reaches Bitrix24 (%(why)s).", why=why)
+    return _("The dialog no longer reaches Bitrix24.")
 
 
 def _send_previous(ctx, request_id) -> str:
@@ -108,6 +137,6 @@ def _send_previous(ctx, request_id) -> str:
 
     send = getattr(open_lines, "send_previous", None)
     if send is None:
-        return " Earlier messages were not relayed: the Open Lines relay cannot do it yet."
+        return " " + _("Earlier messages were not relayed: the Open Lines relay cannot do it yet.")
     result = send(ctx, request_id)
     return f" {result.decision}" if getattr(result, "decision", "") else ""

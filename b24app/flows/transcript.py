@@ -2,6 +2,8 @@
 
 from datetime import UTC, datetime
 
+from flask_babel import gettext as _
+
 from .convert import Unconvertible, to_datetime
 
 MAX_COMMENT = 60_000
@@ -32,14 +34,15 @@ def speaker(msg: dict, client_name: str, operators: dict) -> str:
         else None
     )
     if kind in _CLIENT_TYPES:
-        return client_name or "Client"
+        return client_name or _("Client")
     if kind == "autoreply":
-        return "Auto-reply"
+        return _("Auto-reply")
+    operator = operators.get(str(_operator_id(msg))) or _("Operator")
     if kind == "comment" or system_type == "comment":
-        return f"{operators.get(str(_operator_id(msg)), 'Operator')} (internal comment)"
+        return _("%(operator)s (internal comment)", operator=operator)
     if kind in _OPERATOR_TYPES:
-        return operators.get(str(_operator_id(msg)), "Operator")
-    return "System"
+        return operator
+    return _("System")
 
 
 def links(msg: dict) -> list[str]:
@@ -49,7 +52,7 @@ def links(msg: dict) -> list[str]:
         if not isinstance(item, dict):
             continue
         url = item.get("link") or item.get("hard_link") or (item.get("file") or {}).get("url")
-        name = item.get("name") or item.get("original_file_name") or "file"
+        name = item.get("name") or item.get("original_file_name") or _("file")
         if url and url not in seen:
             seen.add(url)
             out.append(f"[url={url}]{name}[/url]")
@@ -65,7 +68,7 @@ def line(msg: dict, client_name: str, operators: dict) -> str:
     text = str(msg.get("text") or "").strip()
     parts = [text] if text else []
     parts.extend(links(msg))
-    body = " ".join(parts) or "(empty message)"
+    body = " ".join(parts) or _("(empty message)")
     when = stamp(msg.get("created"))
     prefix = f"[{when}] " if when else ""
     return f"{prefix}{speaker(msg, client_name, operators)}: {body}"
@@ -75,5 +78,7 @@ def render(messages: list[dict], client_name: str, operators: dict, title: str =
     """The whole transcript, oldest first, trimmed to what a comment may hold."""
     ordered = sorted(messages, key=lambda m: int(m.get("id") or 0))
     lines = [line(m, client_name, operators) for m in ordered]
-    text = "\n".join(([title] if title else []) + (lines or ["(no messages)"]))
-    return text if len(text) <= MAX_COMMENT else text[: MAX_COMMENT - 20] + "\n… (truncated)"
+    text = "\n".join(([title] if title else []) + (lines or [_("(no messages)")]))
+    if len(text) <= MAX_COMMENT:
+        return text
+    return text[: MAX_COMMENT - 40] + "\n… " + _("(truncated)")

@@ -52,8 +52,20 @@ def retry(row_id: int):
         flash(_("This event is not failed; nothing to retry."), "warning")
     else:
         _status, body = service.retry(row)
-        flash(_("Retried: %(status)s.", status=body.get("status")), "success")
+        flash(_("Retried: %(status)s.", status=status_label(body.get("status"))), "success")
     return redirect(frame_url("journal.page"))
+
+
+def status_label(status) -> str:
+    """A journal status in words (the same labels as the journal page)."""
+    labels = {
+        "done": _("Done"),
+        "failed": _("Failed"),
+        "filtered": _("Filtered"),
+        "ignored": _("Ignored"),
+        "processing": _("Processing"),
+    }
+    return labels.get(str(status), str(status))
 
 
 @bp.route("/settings/journal/preview")

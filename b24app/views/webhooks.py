@@ -7,6 +7,7 @@ from ..c2d_events import MalformedEvent, parse
 from ..connection import find_by_secret
 from ..extensions import csrf
 from ..flows.dispatch import settled
+from ..i18n import speak_portal_language
 
 bp = Blueprint("webhooks", __name__)
 
@@ -18,6 +19,7 @@ def chat2desk(secret: str):
     connection = find_by_secret(secret)
     if connection is None or not connection.portal.active:
         return jsonify(error="unknown webhook address"), 404
+    speak_portal_language(connection.portal)
     try:
         event = parse(request.get_json(silent=True, force=True))
     except MalformedEvent as exc:
