@@ -4,6 +4,7 @@ import hmac
 import logging
 
 from flask import current_app, url_for
+from flask_babel import gettext as _
 from sqlalchemy import delete, select
 
 from . import connector, frame, portals
@@ -20,10 +21,10 @@ BOT_CODE = "chat2desk_notifier"
 def enter(entry: Entry, *, installing: bool = False) -> tuple[Portal, str]:
     """Verify an iframe entry, store the portal, and mint the frame token for this user."""
     if not entry.present:
-        raise EntryError("Open this application from your Bitrix24 portal.", 400)
+        raise EntryError(_("Open this application from your Bitrix24 portal."), 400)
     info = portals.verify_token(entry.server_endpoint, entry.auth_id, entry.member_id)
     if entry.domain and info.get("install", {}).get("domain") not in (None, "", entry.domain):
-        raise EntryError("DOMAIN does not match the portal the access token belongs to.")
+        raise EntryError(_("DOMAIN does not match the portal the access token belongs to."))
     existing = db.session.execute(
         select(Portal).filter_by(member_id=entry.member_id)
     ).scalar_one_or_none()
@@ -57,7 +58,8 @@ def enter(entry: Entry, *, installing: bool = False) -> tuple[Portal, str]:
         is_admin = bool(user.call("user.admin"))
     except Bitrix24Error as exc:
         raise EntryError(
-            f"Bitrix24 did not tell whether you are an administrator ({exc.code}).", 403
+            _("Bitrix24 did not tell whether you are an administrator (%(code)s).", code=exc.code),
+            403,
         ) from None
     if is_admin:
         portals.note_admin(portal, user_id)

@@ -5,6 +5,7 @@ import time
 from datetime import UTC, datetime
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import select, update
 
 from .clients import b24_oauth
@@ -37,9 +38,9 @@ def verify_token(server_endpoint: str, auth_id: str, member_id: str) -> dict:
     if not b24_oauth.trusted_server(
         server_endpoint, cfg["B24_OAUTH_HOSTS"], cfg["B24APP_ALLOW_HTTP"]
     ):
-        raise EntryError("SERVER_ENDPOINT is not a Bitrix24 OAuth server this app trusts.")
+        raise EntryError(_("SERVER_ENDPOINT is not a Bitrix24 OAuth server this app trusts."))
     if not auth_id or not member_id:
-        raise EntryError("The request carries no AUTH_ID or member_id.", 401)
+        raise EntryError(_("The request carries no AUTH_ID or member_id."), 401)
     try:
         info = b24_oauth.app_info(
             server_endpoint, auth_id, session=_session, timeout=cfg["HTTP_TIMEOUT"]
@@ -47,13 +48,13 @@ def verify_token(server_endpoint: str, auth_id: str, member_id: str) -> dict:
     except Exception as exc:  # noqa: BLE001 - any failure means "not verified"
         log.info("app.info refused the entry token: %s", type(exc).__name__)
         raise EntryError(
-            "Bitrix24 did not confirm the access token (app.info refused it).", 401
+            _("Bitrix24 did not confirm the access token (app.info refused it)."), 401
         ) from None
     install = info.get("install") or {}
     if str(info.get("client_id")) != cfg["B24_CLIENT_ID"]:
-        raise EntryError("The access token belongs to another application.")
+        raise EntryError(_("The access token belongs to another application."))
     if str(install.get("member_id")) != member_id:
-        raise EntryError("The access token belongs to another portal.")
+        raise EntryError(_("The access token belongs to another portal."))
     return info
 
 
