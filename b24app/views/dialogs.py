@@ -27,6 +27,7 @@ from ..flows import dialog_page
 from ..flows.dispatch import context_for
 from ..forms.reply import ReplyForm
 from ..models import Portal
+from .gate import frame_or_401
 
 bp = Blueprint("dialogs", __name__)
 
@@ -56,15 +57,7 @@ def _enter(dialog_id: str) -> Access:
         abort(404)
     token = frame.request_token()
     if token:
-        current = frame.read(token)
-        if current is None:
-            abort(
-                401,
-                _(
-                    "This page's session has expired or is not valid. "
-                    "Open the application again from Bitrix24."
-                ),
-            )
+        current = frame_or_401(token)
         g.frame, g.frame_token = current, token
         return Access(_portal(current.member_id), current.user_id)
     key = request.args.get("k") or request.form.get("k")

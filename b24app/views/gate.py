@@ -9,9 +9,8 @@ from ..extensions import db
 from ..models import Portal
 
 
-def require_frame():
-    """Load g.frame and g.portal from the token; refuse writes from non-admins."""
-    token = frame.request_token()
+def frame_or_401(token: str | None) -> frame.Frame:
+    """The frame the token stands for; a readable 401 when it is tampered with or expired."""
     current = frame.read(token)
     if current is None:
         abort(
@@ -21,6 +20,13 @@ def require_frame():
                 "Open the application again from Bitrix24."
             ),
         )
+    return current
+
+
+def require_frame():
+    """Load g.frame and g.portal from the token; refuse writes from non-admins."""
+    token = frame.request_token()
+    current = frame_or_401(token)
     portal = db.session.execute(
         select(Portal).filter_by(member_id=current.member_id, status="active")
     ).scalar_one_or_none()
