@@ -1,6 +1,7 @@
 """The event journal: written before any work, claimed atomically, finished with a reason."""
 
 import logging
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -197,6 +198,19 @@ def failed_rows(member_id: str | None = None) -> list[Journal]:
             Portal.member_id == member_id
         )
     return list(db.session.execute(query).scalars())
+
+
+_last_prune = [0.0]
+
+
+def prune_due(every: float = 3600.0) -> int:
+    """Prune at most once an hour per process (the journal page calls it; cron may call
+    `flask journal prune` too)."""
+    now = time.monotonic()
+    if _last_prune[0] and now - _last_prune[0] < every:
+        return 0
+    _last_prune[0] = now
+    return prune()
 
 
 def prune(days: int | None = None) -> int:

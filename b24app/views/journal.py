@@ -21,6 +21,7 @@ PAGE = 50
 @bp.route("/settings/journal")
 def page():
     """Newest first, optionally only one status or one dialog."""
+    service.prune_due()
     query = select(Journal).filter_by(portal_id=g.portal.id)
     status = request.args.get("status", "")
     dialog = request.args.get("dialog", "").strip()

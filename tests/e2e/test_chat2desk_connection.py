@@ -217,3 +217,26 @@ def test_journal_page_retry_button_completes_a_failed_event(sandbox, portal_name
     assert resp.status_code == 302
     assert world.journal()[-1].status == "done"
     assert len(world.b24()["bot_messages"]) + len(world.b24()["notifications"]) >= 1
+
+
+def test_old_journal_rows_are_pruned_after_the_retention(sandbox, portal_name):
+    from datetime import UTC, datetime, timedelta
+
+    from b24app import journal
+
+    info, token, company = _setup(sandbox, portal_name)
+    connect(sandbox, token, c2d_token=company)
+    c2d_control(sandbox, "events/new_request", {}, token=company)
+    c2d_control(sandbox, "events/new_request", {}, token=company)
+    _, _, pid = _connection(sandbox, info["member_id"])
+    with sandbox.app.app_context():
+        first = db.session.execute(select(Journal).filter_by(portal_id=pid)).scalars().first()
+        first.created_at = datetime.now(UTC) - timedelta(days=400)
+        db.session.commit()
+    journal._last_prune[0] = 0.0
+    page(sandbox, "/settings/journal", token)
+    with sandbox.app.app_context():
+        left = db.session.execute(
+            select(func.count()).select_from(Journal).where(Journal.portal_id == pid)
+        ).scalar()
+    assert left == 1
