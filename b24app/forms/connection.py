@@ -13,6 +13,7 @@ class ConnectionForm(FlaskForm):
         _l("Chat2Desk API token"),
         validators=[InputRequired(_l("Paste the API token from Chat2Desk.")), Length(max=200)],
         description=_l("In Chat2Desk: Settings → API → Show token. It is stored encrypted."),
+        render_kw={"autocomplete": "off"},
     )
     api_url = SelectField(
         _l("Chat2Desk region"),

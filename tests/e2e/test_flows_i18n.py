@@ -38,7 +38,7 @@ def test_incoming_message_in_russian(sandbox, portal_name):
 
     row = world.journal()[-1]
     assert row.status == "done"
-    assert row.decision.startswith("Уведомлены пользователь 3 ботом приложения")
+    assert row.decision.startswith("Уведомление отправлено (пользователь 3) ботом приложения")
     assert "сопоставленный пользователь оператора Ivan Petrov" in row.decision
 
 

@@ -360,6 +360,17 @@ def test_notifications_and_bots(client, portal):
     assert b"New dialog" in page.data and b"hi" in page.data
 
 
+def test_notifications_page_renders_bbcode_like_bitrix24(client, portal):
+    call(client, portal, "imbot.register", CODE="c2d", PROPERTIES={"NAME": "Chat2Desk"})
+    message = "[b]New message[/b]\n<script>x</script>\n[url=http://c2d.test/d?a=1&b=2]Open[/url]"
+    call(client, portal, "imbot.message.add", DIALOG_ID="2", MESSAGE=message)
+    html = client.get("/p/demo/notifications").data.decode()
+    assert "<b>New message</b>" in html and "[b]" not in html
+    assert '<a href="http://c2d.test/d?a=1&amp;b=2" target="_blank" rel="noopener">Open</a>' in html
+    assert "<script>x" not in html and "&lt;script&gt;x" in html
+    assert "<td>Chat2Desk</td>" in html  # the bot's name, not its id
+
+
 def test_portal_ui_install_flow(client, portal, fake):
     page = client.get("/p/demo/")
     assert b'id="install"' in page.data

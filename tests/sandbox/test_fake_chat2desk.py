@@ -337,6 +337,8 @@ def test_ui_buttons_and_transcript(http, receiver):
     for kind, form in forms:
         resp = http.post(f"/ui/{TOKEN}/event/{kind}", data=form)
         assert resp.status_code == 302 and "token=sandbox-token" in resp.location
+    shown = http.get(resp.location).get_data(as_text=True)
+    assert "Sent close_dialog for dialog #501: the app&#39;s webhook answered HTTP 200." in shown
     assert [b["hook_type"] for b in receiver.bodies] == [k for k, _ in forms]
     assert receiver.bodies[0]["client_id"] == 101 and receiver.bodies[0]["text"] == "From the UI"
     page = http.get(f"/?token={TOKEN}").get_data(as_text=True)

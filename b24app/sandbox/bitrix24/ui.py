@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlencode
 
 from flask import Blueprint, abort, jsonify, redirect, render_template, request, url_for
+from markupsafe import Markup, escape
 
 from . import actions
 from .crm_fields import fields_for
@@ -20,6 +22,21 @@ bp = Blueprint(
     static_url_path="/_fake_b24/static",
 )
 LANGS = ("en", "ru", "es", "pt")
+# The BBCode subset Bitrix24 renders in notifications, bot messages and timeline comments.
+_BB_TAGS = re.compile(r"\[(/?)(b|i|u|s)\]", re.IGNORECASE)
+_BB_URL = re.compile(r"\[url=(https?://[^\]\s]+)\](.*?)\[/url\]", re.IGNORECASE | re.DOTALL)
+_BB_BARE_URL = re.compile(r"\[url\](https?://[^\[\s]+)\[/url\]", re.IGNORECASE)
+
+
+@bp.app_template_filter("bbcode")
+def bbcode(text) -> Markup:
+    """Escape the text, then turn [b], [i], [u], [s], [br] and [url] into HTML as Bitrix24 does."""
+    html = str(escape(text or ""))
+    html = _BB_TAGS.sub(lambda m: f"<{m.group(1)}{m.group(2).lower()}>", html)
+    html = re.sub(r"\[br\]", "<br>", html, flags=re.IGNORECASE)
+    html = _BB_URL.sub(r'<a href="\1" target="_blank" rel="noopener">\2</a>', html)
+    html = _BB_BARE_URL.sub(r'<a href="\1" target="_blank" rel="noopener">\1</a>', html)
+    return Markup(html)  # noqa: S704 -- built from escape()d text above
 
 
 def _portal(name: str) -> Portal:

@@ -61,9 +61,11 @@ def send_event(token: str, kind: str):
     except UnknownObjectError as exc:
         done = f"{kind}: {exc}"
     else:
-        shown = ", ".join(str(s or "connection error") for s in statuses)
-        shown = shown or "no subscribed webhook"
-        done = f"{kind} sent ({payload.get('hook_type')}): {shown}"
+        shown = ", ".join(f"HTTP {s}" if s else "connection error" for s in statuses)
+        shown = f"the app's webhook answered {shown}" if shown else "no webhook is subscribed"
+        dialog = payload.get("dialog_id")
+        about = f" for dialog #{dialog}" if dialog else ""
+        done = f"Sent {payload.get('hook_type')}{about}: {shown}."
     return redirect(url_for("c2d_ui.index", token=token, done=done))
 
 
