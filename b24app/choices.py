@@ -64,6 +64,17 @@ def _cached(key: tuple[int, str], loader, refresh: bool):
     return value
 
 
+def user_name(portal_id: int, user_id) -> str | None:
+    """A Bitrix24 user's name from the cached lists, if they are there (never a request)."""
+    with _lock:
+        hit = _cache.get((portal_id, "b24"))
+    for user in hit[1].users if hit else []:
+        if str(user.get("ID")) == str(user_id):
+            name = " ".join(str(user.get(k) or "") for k in ("NAME", "LAST_NAME")).strip()
+            return name or None
+    return None
+
+
 def invalidate(portal: Portal) -> None:
     with _lock:
         for key in [k for k in _cache if k[0] == portal.id]:

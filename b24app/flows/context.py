@@ -144,6 +144,15 @@ class Context:
     def tags(self) -> Tags:
         return Tags(self.portal.id)
 
+    def user_label(self, user_id) -> str:
+        """How the journal names a Bitrix24 user: their name when known, else the id."""
+        from flask_babel import gettext as _
+
+        from ..choices import user_name
+
+        name = user_name(self.portal.id, user_id)
+        return f"{name} (#{user_id})" if name else _("user %(id)s", id=user_id)
+
     @property
     def api_url(self) -> str:
         return self.portal.connection.api_url if self.portal.connection else ""

@@ -124,7 +124,9 @@ def decision(ctx, plan: Plan, found: Found, applied) -> str:
         )
     contact = _contact_words(plan, found, applied.contact_id, applied.contact_created)
     who = _(
-        "Responsible: user %(user)s (%(why)s).", user=plan.responsible, why=plan.responsible_why
+        "Responsible: %(user)s (%(why)s).",
+        user=ctx.user_label(plan.responsible),
+        why=plan.responsible_why,
     )
     lines = len(plan.facts.messages)
     posted = ngettext(

@@ -174,7 +174,7 @@ def _deliver(ctx, event, users: list[int], why: str, build) -> Outcome:
         return Outcome("done", _("Already notified for this event."))
     how = send(ctx, {uid: build(uid) for uid in users}, event.dialog_id or event.client_id)
     ctx.records.put("notify", event.key, ",".join(map(str, users)))
-    who = ", ".join(_("user %(id)s", id=uid) for uid in users)
+    who = ", ".join(ctx.user_label(uid) for uid in users)
     return Outcome("done", _("Notified %(users)s %(how)s: %(why)s.", users=who, how=how, why=why))
 
 

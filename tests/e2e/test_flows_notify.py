@@ -31,7 +31,7 @@ def test_operator_mapped_gets_bot_message_in_one_request(sandbox, portal_name):
     assert f"Dialog: {payload['dialog_id']}" in text
     assert f"[url={sandbox.c2d_url}/web/chat/my?dialogID={payload['dialog_id']}]" in text
     decision = world.journal()[-1].decision
-    assert "user 3" in decision and "mapped user of operator Ivan Petrov" in decision
+    assert "Ivan Sokolov (#3)" in decision and "mapped user of operator Ivan Petrov" in decision
 
 
 def test_unmapped_operator_falls_back_to_supervisors(sandbox, portal_name):
