@@ -66,13 +66,24 @@ def channel_name(ctx, channel_id) -> str:
     return str(found.get("name")) if found else f"#{channel_id}"
 
 
+def setting_label(ctx, setting: str) -> str:
+    """A channel setting as the CRM tab names it (so the journal speaks the admin's words)."""
+    if setting == "none":
+        return _("No entities")
+    if setting == "lead":
+        return _("Lead")
+    if setting.startswith("deal:"):
+        return _("Deal in “%(pipeline)s”", pipeline=category_name(ctx, setting.split(":", 1)[1]))
+    return _("Default")
+
+
 def route(ctx, channel_id) -> Route:
     """none / lead / deal:<cat> / default by CRM mode; simple mode never gets a lead."""
     setting = channel_setting(ctx, channel_id)
     where = _(
         "channel %(channel)s is set to '%(setting)s'",
         channel=channel_name(ctx, channel_id),
-        setting=setting,
+        setting=setting_label(ctx, setting),
     )
     if setting == "none":
         return Route(None, why=where)

@@ -27,7 +27,7 @@ def test_channel_none_makes_no_crm_call_at_all(sandbox, portal_name, mode):
     world.set("crm", channel_1="none")
     _client, _payload, row = _close(world)
     assert row.status == "done"
-    assert "channel WhatsApp Sales is set to 'none'" in row.decision
+    assert "channel WhatsApp Sales is set to 'No entities'" in row.decision
     assert crm_calls(world.b24_log()) == [] and world.b24_log() == []
     assert world.c2d_log() == []
     state = world.b24()
@@ -39,7 +39,7 @@ def test_channel_none_known_only_from_the_client_card(sandbox, portal_name, mode
     world = make_world(sandbox, portal_name, mode=mode)
     world.set("crm", channel_1="none")
     _client, _payload, row = _close(world, kind="close_request")
-    assert "set to 'none'" in row.decision
+    assert "set to 'No entities'" in row.decision
     assert crm_calls(world.b24_log()) == []
 
 

@@ -43,7 +43,7 @@ def test_preview_of_a_channel_set_to_none_and_of_an_unknown_dialog(sandbox, port
     dialog = world.dialog_of(ivan["id"])
     world.clear_logs()
     resp = page(sandbox, "/settings/journal/preview", world.frame_token, dialog=dialog["id"])
-    assert "set to &#39;none&#39;" in resp.text
+    assert "set to &#39;No entities&#39;" in resp.text
     assert world.b24_log() == []
     resp = page(sandbox, "/settings/journal/preview", world.frame_token, dialog="999999")
     assert resp.status_code == 200 and "does not know dialog 999999" in resp.text
