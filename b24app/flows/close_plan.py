@@ -61,8 +61,7 @@ def channel_setting(ctx, channel_id) -> str:
 
 
 def channel_name(ctx, channel_id) -> str:
-    channels = ctx.c2d_lists.channels if ctx.c2d_lists else []
-    found = next((c for c in channels if str(c.get("id")) == str(channel_id)), None)
+    found = ctx.c2d_item("channels", channel_id)
     return str(found.get("name")) if found else f"#{channel_id}"
 
 

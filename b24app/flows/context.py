@@ -144,6 +144,15 @@ class Context:
     def tags(self) -> Tags:
         return Tags(self.portal.id)
 
+    def c2d_item(self, kind: str, item_id) -> dict | None:
+        """An operator, tag or channel from the cached Chat2Desk lists, for naming it in words;
+        None when unknown or when the lists cannot be had (a name never fails a flow)."""
+        try:
+            items = getattr(self.c2d_lists, kind) if self.c2d_lists else []
+        except Exception:  # noqa: BLE001 - a name is a nicety
+            items = []
+        return next((i for i in items if str(i.get("id")) == str(item_id)), None)
+
     def user_label(self, user_id) -> str:
         """How the journal names a Bitrix24 user: their name when known, else the id."""
         from flask_babel import gettext as _

@@ -33,11 +33,7 @@ def mapped_user(ctx, operator_id) -> int | None:
 
 def operator_name(ctx, operator_id) -> str:
     """'Ivan Petrov' for the journal, else '#3'."""
-    try:
-        operators = ctx.c2d_lists.operators if ctx.c2d_lists else []
-    except Exception:  # noqa: BLE001 - a name is a nicety; never fail a flow for it
-        operators = []
-    op = next((o for o in operators if str(o.get("id")) == str(operator_id)), None)
+    op = ctx.c2d_item("operators", operator_id)
     name = " ".join(str(op.get(k) or "") for k in ("first_name", "last_name")).strip() if op else ""
     return name or f"#{operator_id}"
 

@@ -14,11 +14,7 @@ ADDING = {"add_tag_to_request", "add_tag_to_client"}
 
 def tag_label(ctx, tag_id) -> str:
     """A tag's label for the journal ('VIP'), else its id."""
-    try:
-        tags = ctx.c2d_lists.tags if ctx.c2d_lists else []
-    except Exception:  # noqa: BLE001 - a label is a nicety; never fail a flow for it
-        tags = []
-    found = next((t for t in tags if str(t.get("id")) == str(tag_id)), None)
+    found = ctx.c2d_item("tags", tag_id)
     return f"'{found.get('label')}'" if found else f"#{tag_id}"
 
 
