@@ -23,13 +23,29 @@ def analytics_rows(entity: str) -> list[tuple[str, str, str]]:
     return [(f"{entity}_{key}", key, helps.get(key, "")) for key in ANALYTICS_KEYS]
 
 
+def field_type(code) -> str:
+    """A Chat2Desk custom-field type in the admin's words (unknown codes shown as they are)."""
+    words = {
+        "text": _("text"),
+        "string": _("text"),
+        "number": _("number"),
+        "date": _("date"),
+        "datetime": _("date and time"),
+        "list": _("list"),
+        "select": _("list"),
+        "boolean": _("yes/no"),
+    }
+    code = str(code or "text")
+    return words.get(code, code)
+
+
 def custom_field_rows(custom: list[dict], entity: str) -> list[tuple[str, str, str]]:
     """deal_cf_<id> / lead_cf_<id> for every Chat2Desk custom client field."""
     return [
         (
             f"{entity}_cf_{f.get('id')}",
             str(f.get("name") or f.get("id")),
-            _("Chat2Desk field of type “%(type)s”", type=f.get("type") or "text"),
+            _("Chat2Desk field of type “%(type)s”", type=field_type(f.get("type"))),
         )
         for f in custom
     ]

@@ -16,7 +16,14 @@ bp.before_request(require_frame)
 def region_choices() -> list[tuple[str, str]]:
     first = current_app.config["CHAT2DESK_API_URL"]
     rest = [(url, label) for url, label in REGIONS if url != first]
-    return [(first, dict(REGIONS).get(first, first)), *rest]
+    label = dict(REGIONS).get(first)
+    if label is None:
+        label = (
+            _("Sandbox Chat2Desk (%(url)s)", url=first)
+            if current_app.config["B24APP_SANDBOX"]
+            else first
+        )
+    return [(first, label), *rest]
 
 
 @bp.route("/settings/connection", methods=["GET", "POST"])
