@@ -153,6 +153,20 @@ class Context:
             items = []
         return next((i for i in items if str(i.get("id")) == str(item_id)), None)
 
+    def failed_events(self, dialog_id, hook_types: tuple, exclude_key: str) -> list:
+        """Earlier events of this dialog whose processing failed, oldest first (so a relay can
+        send them before a newer message and keep the order)."""
+        from ..c2d_events import parse
+        from ..models import Journal
+
+        rows = db.session.execute(
+            select(Journal.payload)
+            .filter_by(portal_id=self.portal.id, dialog_id=str(dialog_id), status="failed")
+            .where(Journal.hook_type.in_(hook_types), Journal.key != exclude_key)
+            .order_by(Journal.id)
+        ).scalars()
+        return [parse(payload) for payload in rows]
+
     def user_label(self, user_id) -> str:
         """How the journal names a Bitrix24 user: their name when known, else the id."""
         from flask_babel import gettext as _

@@ -79,9 +79,24 @@ def _relay_event(ctx, event, *, operator_side: bool) -> Outcome:
     payload = event.payload
     client = payload.get("client") if isinstance(payload.get("client"), dict) else None
     route = {"channel_id": event.channel_id, "transport": payload.get("transport")}
-    if not relay(ctx, [msg], client=client, route=route):
+    if not relay(ctx, [*_earlier_failed(ctx, event), msg], client=client, route=route):
         return Outcome("ignored", _("Already relayed to the Open Line."))
     return Outcome("done", _("Relayed to Open Line %(line)s.", line=line_id(ctx)))
+
+
+def _earlier_failed(ctx, event) -> list:
+    """Messages of this dialog that failed to relay before this one: they go first, in order
+    (their own retries then find them relayed)."""
+    earlier = []
+    for past in ctx.failed_events(event.dialog_id, ("inbox", "outbox"), event.key):
+        if not (past.message_id and past.client_id) or (
+            past.hook_type == "outbox"
+            and (_ours(ctx, past) or (past.message_type or "to_client") != "to_client")
+        ):
+            continue
+        if _allowed(ctx, past)[0]:
+            earlier.append(om.from_webhook(past, operator_side=past.hook_type == "outbox"))
+    return earlier
 
 
 def relay(ctx, messages: list, client: dict | None = None, route: dict | None = None) -> int:

@@ -361,3 +361,43 @@ def test_contact_center_tile_connects_the_chosen_line(sandbox, portal_name):
         PLACEMENT_OPTIONS='{"LINE": "1"}',
     )
     assert "Only Bitrix24 administrators" in employee.text
+
+
+def test_order_is_kept_when_a_relay_fails_and_a_newer_message_arrives(sandbox, portal_name):
+    """Message 2 fails to reach the line; message 3 arrives before any retry: the line still
+    gets 2 before 3, and the retry of 2 relays nothing twice."""
+    import requests as http
+
+    from b24app import journal
+    from b24app.extensions import db
+    from b24app.models import Journal
+
+    from .helpers import TIMEOUT, control
+
+    env = setup_portal(sandbox, portal_name)
+    first = inbox(sandbox, env, text="message 1")
+    url = c2d_state(sandbox, env.c2d)["webhooks"][0]["url"]
+
+    def post(number: int):
+        payload = {
+            **first,
+            "message_id": int(first["message_id"]) + 1000 + number,
+            "text": f"message {number}",
+            "event_time": f"2026-11-27T11:00:0{number}.000000Z",
+        }
+        return http.post(url, json=payload, timeout=TIMEOUT)
+
+    control(
+        sandbox,
+        f"p/{env.name}/faults",
+        {"method": "imconnector.send.messages", "kind": "500", "count": 1},
+    )
+    failed = post(2)
+    assert failed.status_code == 503
+    assert post(3).status_code == 200
+    texts = [m["TEXT"] for m in line_messages(sandbox, env)]
+    assert texts == ["message 1", "message 2", "message 3"]
+    with sandbox.app.app_context():
+        status, body = journal.retry(db.session.get(Journal, failed.json()["journal_id"]))
+    assert status == 200 and body["status"] == "done"
+    assert [m["TEXT"] for m in line_messages(sandbox, env)] == texts
