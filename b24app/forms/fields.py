@@ -15,27 +15,25 @@ def _check(field, value) -> None:
         raise ValidationError(str(NOT_OFFERED) % {"value": value})
 
 
-class LiveSelectField(SelectField):
-    """A select of live choices; `refused` maps shown-but-not-allowed values to the reason."""
+class _Live:
+    """Choices set by the view; `refused` maps shown-but-not-allowed values to the reason."""
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("choices", [])
         kwargs.setdefault("validate_choice", False)
         super().__init__(*args, coerce=str, **kwargs)
         self.refused: dict[str, str] = {}
+
+
+class LiveSelectField(_Live, SelectField):
+    """A select of live choices."""
 
     def pre_validate(self, form):
         _check(self, "" if self.data is None else str(self.data))
 
 
-class LiveMultiSelectField(SelectMultipleField):
+class LiveMultiSelectField(_Live, SelectMultipleField):
     """A multiple select of live choices with the same refusal rules."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("choices", [])
-        kwargs.setdefault("validate_choice", False)
-        super().__init__(*args, coerce=str, **kwargs)
-        self.refused: dict[str, str] = {}
 
     def pre_validate(self, form):
         for value in self.data or []:

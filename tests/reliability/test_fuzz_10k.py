@@ -4,18 +4,9 @@ import json
 import random
 
 from b24app.c2d_events import KNOWN
-from tests.unit.test_webhook_fuzz import SECRET, _connected
+from tests.unit.test_webhook_fuzz import ID_KEYS, SECRET, _connected
 
-IDS = [
-    "message_id",
-    "dialog_id",
-    "request_id",
-    "client_id",
-    "operator_id",
-    "channel_id",
-    "id",
-    "tag_id",
-]
+IDS = list(ID_KEYS)
 
 
 def _value(rng: random.Random, depth: int = 0):

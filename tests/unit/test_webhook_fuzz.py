@@ -10,6 +10,16 @@ from b24app.extensions import db
 from b24app.models import Connection, Portal
 
 SECRET = "fuzz-secret-0123456789"
+ID_KEYS = (
+    "message_id",
+    "dialog_id",
+    "request_id",
+    "client_id",
+    "operator_id",
+    "channel_id",
+    "id",
+    "tag_id",
+)
 
 scalars = st.one_of(
     st.none(), st.booleans(), st.integers(), st.floats(allow_nan=True), st.text(max_size=30)
@@ -24,19 +34,7 @@ values = st.recursive(
 ids = st.one_of(st.integers(min_value=-5, max_value=10**12), st.text(max_size=80), values)
 payloads = st.fixed_dictionaries(
     {"hook_type": st.one_of(st.sampled_from(sorted(KNOWN)), st.text(max_size=70), values)},
-    optional={
-        k: ids
-        for k in (
-            "message_id",
-            "dialog_id",
-            "request_id",
-            "client_id",
-            "operator_id",
-            "channel_id",
-            "id",
-            "tag_id",
-        )
-    }
+    optional={k: ids for k in ID_KEYS}
     | {
         "text": values,
         "event_time": values,
