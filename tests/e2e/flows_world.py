@@ -92,6 +92,19 @@ class World:
     def webhook_url(self) -> str:
         return self.c2d_state()["webhooks"][0]["url"]
 
+    def close_payload(self, client: dict) -> dict:
+        """A close_dialog for the client's dialog as Chat2Desk sends it (ids only)."""
+        dialog = self.dialog_of(client["id"])
+        return {
+            "hook_type": "close_dialog",
+            "dialog_id": dialog["id"],
+            "client_id": client["id"],
+            "request_id": dialog["last_request_id"],
+            "operator_id": 3,
+            "channel_id": 1,
+            "event_time": "2026-11-27T10:00:00.000000Z",
+        }
+
     def post_webhook(self, payload: dict) -> requests.Response:
         """Deliver a payload straight to the app (no Chat2Desk redelivery behind it)."""
         return requests.post(self.webhook_url(), json=payload, timeout=TIMEOUT)

@@ -54,19 +54,8 @@ def test_lost_answer_of_the_write_then_redelivery(sandbox, portal_name):
 def _fail_directly(world, kind: str, seconds: float = 30):
     """Deliver a close straight to the app (no Chat2Desk retries behind it), with a fault."""
     client = world.client(IVAN)
-    dialog = world.dialog_of(client["id"])
     world.fault(method="crm.deal.add", kind=kind, count=1, seconds=seconds)
-    resp = world.post_webhook(
-        {
-            "hook_type": "close_dialog",
-            "dialog_id": dialog["id"],
-            "client_id": client["id"],
-            "request_id": dialog["last_request_id"],
-            "operator_id": 3,
-            "channel_id": 1,
-            "event_time": "2026-11-27T10:00:00.000000Z",
-        }
-    )
+    resp = world.post_webhook(world.close_payload(client))
     assert resp.status_code == 503
     assert resp.json()["status"] == "failed"
     return resp.json()["journal_id"]

@@ -48,17 +48,7 @@ def test_close_and_retry_in_russian(sandbox, portal_name):
     client = world.client(IVAN)
     dialog = world.dialog_of(client["id"])
     world.fault(method="crm.deal.add", kind="500", count=1)
-    resp = world.post_webhook(
-        {
-            "hook_type": "close_dialog",
-            "dialog_id": dialog["id"],
-            "client_id": client["id"],
-            "request_id": dialog["last_request_id"],
-            "operator_id": 3,
-            "channel_id": 1,
-            "event_time": "2026-11-27T10:00:00.000000Z",
-        }
-    )
+    resp = world.post_webhook(world.close_payload(client))
     assert resp.status_code == 503
     with world.box.app.app_context():
         row = db.session.get(Journal, resp.json()["journal_id"])

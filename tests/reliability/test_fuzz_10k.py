@@ -4,7 +4,7 @@ import json
 import random
 
 from b24app.c2d_events import KNOWN
-from tests.unit.test_webhook_fuzz import ID_KEYS, SECRET, _connected
+from tests.unit.test_webhook_fuzz import FAIL_FAST, ID_KEYS, SECRET, _connected
 
 IDS = list(ID_KEYS)
 
@@ -41,14 +41,7 @@ def _body(rng: random.Random) -> bytes:
 
 
 def test_ten_thousand_random_payloads(app):
-    app.config.update(
-        HTTP_TIMEOUT=(0.2, 0.2),
-        B24_RATE=1e6,
-        B24_BURST=10**9,
-        B24_MAX_BACKOFF=0.0,
-        C2D_RETRIES=0,
-        C2D_TIMEOUT=(0.2, 0.2),
-    )
+    app.config.update(FAIL_FAST)
     _connected(app)
     client, rng, seen = app.test_client(), random.Random(20261127), {}
     for _ in range(10_000):

@@ -10,6 +10,15 @@ from b24app.extensions import db
 from b24app.models import Connection, Portal
 
 SECRET = "fuzz-secret-0123456789"
+# remote calls go to a closed port: fail at once, no backoff, no throttle wait
+FAIL_FAST = {
+    "HTTP_TIMEOUT": (0.2, 0.2),
+    "B24_RATE": 1e6,
+    "B24_BURST": 10**9,
+    "B24_MAX_BACKOFF": 0.0,
+    "C2D_RETRIES": 0,
+    "C2D_TIMEOUT": (0.2, 0.2),
+}
 ID_KEYS = (
     "message_id",
     "dialog_id",
@@ -79,14 +88,7 @@ def _connected(app) -> None:
 )
 @given(body=bodies)
 def test_no_5xx_but_503_for_any_body(app, body):
-    app.config.update(
-        HTTP_TIMEOUT=(0.2, 0.2),
-        B24_RATE=1e6,
-        B24_BURST=10**9,
-        B24_MAX_BACKOFF=0.0,
-        C2D_RETRIES=0,
-        C2D_TIMEOUT=(0.2, 0.2),
-    )
+    app.config.update(FAIL_FAST)
     if not getattr(app, "_fuzz_ready", False):
         _connected(app)
         app._fuzz_ready = True
