@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select, update
 
 from .clients import b24_oauth
-from .clients.bitrix24 import Bitrix24Client, expires_at
+from .clients.bitrix24 import Bitrix24Client, OAuthError, expires_at
 from .clients.http import new_session
 from .extensions import db
 from .locks import portal_lock
@@ -126,8 +126,6 @@ def refresh_tokens(portal_id: int, failed_token: str) -> str:
         if row.access_token and row.access_token != failed_token:
             return row.access_token  # another worker refreshed while we waited
         if not row.refresh_token:
-            from .clients.bitrix24 import OAuthError
-
             raise OAuthError("NO_REFRESH_TOKEN", "the portal must open the app again")
         body = b24_oauth.refresh(
             row.server_endpoint,

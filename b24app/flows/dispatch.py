@@ -1,5 +1,7 @@
 """HANDLERS: which flows run for which Chat2Desk hook type, with their Context wired in."""
 
+from functools import cache
+
 from flask import current_app
 from flask_babel import gettext as _
 
@@ -14,6 +16,7 @@ def _record_only(ctx: Context, event: C2DEvent) -> Outcome:
     return Outcome("done", _("Recorded %(hook)s; nothing to do for it.", hook=event.hook_type))
 
 
+@cache
 def _handlers() -> dict:
     """Built lazily so that each flow module stays importable on its own."""
     from . import dialog_close, notify, open_lines, tags
