@@ -68,10 +68,12 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from .placements import crm_tab
     from .views import connection, dialogs, events, health, install, journal, settings, webhooks
 
     for module in (install, events, connection, settings, journal, webhooks, health, dialogs):
         app.register_blueprint(module.bp)
+    app.register_blueprint(crm_tab.bp)
 
 
 def register_commands(app: Flask) -> None:
@@ -99,7 +101,7 @@ def register_security_headers(app: Flask) -> None:
         ancestors = "'self'"
         if portal is not None:
             ancestors += " " + portal_origin(portal.base_url)
-        elif request.endpoint in ("install.install", "install.index"):
+        elif request.endpoint in ("install.install", "install.index", "crm_tab.tab"):
             ancestors = (
                 "https://*.bitrix24.ru https://*.bitrix24.com https://*.bitrix24.es "
                 "https://*.bitrix24.com.br https://*.bitrix24.de https://*.bitrix24.kz "

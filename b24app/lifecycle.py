@@ -97,6 +97,9 @@ def setup(portal: Portal) -> list[str]:
     except Bitrix24Error as exc:
         log.warning("portal %s setup incomplete: %s", portal.id, exc.code)
     done += ["connector"] if connector.register_quietly(portal) else []
+    from .placements import binding
+
+    done += binding.ensure(portal, client, current_app.config["PUBLIC_URL"])
     return done
 
 

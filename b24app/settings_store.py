@@ -37,6 +37,7 @@ DEFAULTS: dict[str, dict] = {
     "fields": {},
     "operators": {"notify_assignment": True, **{key: True for key in SHOW_KEYS}},
     "crm": {},
+    "access": {"tab_access": "everyone", "tab_users": []},
 }
 
 

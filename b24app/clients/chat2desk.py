@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 
 import requests
 
+from b24app.clients.c2d_actions import ActionsMixin
 from b24app.clients.c2d_errors import (
     Chat2DeskAlreadyUsedError,
     Chat2DeskAuthError,
@@ -66,7 +67,7 @@ def _mask(token: str) -> str:
     return f"{token[:2]}…{token[-2:]}" if len(token) > 8 else "***"
 
 
-class Chat2DeskClient:
+class Chat2DeskClient(ActionsMixin):
     """One company's Chat2Desk API, addressed with its token and regional base URL."""
 
     def __init__(

@@ -93,7 +93,8 @@ def from_records(ctx, plan: Plan) -> Found:
     found = Found()
     entity = ctx.records.get("crm_entity", plan.facts.origin)
     if entity is not None and entity.data.get("kind") == plan.kind:
-        found.entity_id, found.marked = _int(entity.remote_id), True
+        # an entity linked from the CRM tab's "write first" still needs its transcript
+        found.entity_id, found.marked = _int(entity.remote_id), not entity.data.get("linked")
         found.contact_id = _int(entity.data.get("contact_id"))
     contact = ctx.records.remote_id("crm_contact", plan.facts.client_id)
     if found.contact_id is None and contact:
@@ -191,7 +192,11 @@ def remember(ctx, plan: Plan, applied: Applied) -> None:
         "client_id": facts.client_id,
         "contact_id": applied.contact_id,
     }
-    if not ctx.records.get("crm_entity", facts.origin):
+    known = ctx.records.get("crm_entity", facts.origin)
+    if known is not None and known.data.get("linked"):
+        ctx.records.forget("crm_entity", facts.origin)  # the link is now a finished close
+        known = None
+    if known is None:
         ctx.records.put("crm_entity", facts.origin, applied.entity_id, data)
     for kind, key in (("crm_dialog", facts.dialog_id), ("crm_client", facts.client_id)):
         if key and ctx.records.remote_id(kind, key) != ref:

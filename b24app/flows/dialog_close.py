@@ -55,11 +55,23 @@ def on_close(ctx, event) -> Outcome:
         return stop.outcome
     if facts.client_id is None:
         return Outcome("ignored", _("The close names no client and Chat2Desk did not tell one."))
-    plan = close_plan.make(ctx, facts, chosen)
+    plan = close_plan.make(ctx, facts, linked_route(ctx, facts, chosen))
     with claimed(ctx, facts.origin):
         found = lookup(ctx, plan)
         applied = apply(ctx, plan, found)
     return Outcome("done", decision(ctx, plan, found, applied))
+
+
+def linked_route(ctx, facts: Facts, chosen: Route) -> Route:
+    """A dialog written first from a lead's or deal's tab closes into that very entity."""
+    link = ctx.records.get("crm_entity", facts.origin)
+    if link is None or not link.data.get("linked") or link.data.get("kind") == chosen.kind:
+        return chosen
+    why = _(
+        "the dialog was started from the CRM card of %(entity)s",
+        entity=_ref(link.data["kind"], link.remote_id),
+    )
+    return Route(kind=link.data["kind"], category=chosen.category, why=why)
 
 
 def _ref(kind: str, entity_id) -> str:

@@ -18,3 +18,5 @@ SHOW = {
     "show_dialog_link": _l("Show the dialog link"),
     "show_entity_links": _l("Show links to linked CRM entities"),
 }
+TAB_ACCESS = _l("Who sees the Chat2Desk tab in CRM cards")
+TAB_USERS = _l("Users who may use the tab")

@@ -77,6 +77,23 @@ class CrmForm(FlaskForm):
     """Chat2Desk channel → which CRM entity a closed dialog creates (rows added per channel)."""
 
 
+class AccessForm(FlaskForm):
+    """Who besides admins, mapped operators and the responsible uses the CRM card tab."""
+
+    tab_access = LiveSelectField(
+        labels.TAB_ACCESS,
+        description=_l(
+            "Administrators, mapped operators and the record's responsible person always may."
+        ),
+    )
+    tab_users = LiveMultiSelectField(
+        labels.TAB_USERS,
+        description=_l(
+            "Used when only listed users may. Hold Ctrl (⌘ on a Mac) to choose several."
+        ),
+    )
+
+
 class RefreshForm(FlaskForm):
     """Only a CSRF token: the "Refresh lists" button."""
 

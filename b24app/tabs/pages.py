@@ -162,6 +162,18 @@ def crm(page: TabPage) -> None:
     )
 
 
+def access(page: TabPage) -> None:
+    """Access: who sees the CRM card tab and may act in it."""
+    stored = page.ctx.stored["access"]
+    form = page.form = forms.AccessForm(data=stored)
+    form.tab_access.choices = [
+        ("everyone", _("Everyone who can open the CRM card")),
+        ("listed", _("Only the users listed below")),
+    ]
+    live, refused = user_options(page.ctx.b24.users)
+    mark(form.tab_users, live[1:], list(stored.get("tab_users") or []), refused)
+
+
 def _match(data: dict, ctx, pressed: set) -> str | None:
     """ "Match by e-mail": fill unmapped rows whose operator e-mail equals a user's."""
     if "match_email" not in pressed:
@@ -197,4 +209,5 @@ SPECS = {
     "fields": Spec(True, True, fields),
     "operators": Spec(True, True, operators, after=_match),
     "crm": Spec(True, True, crm),
+    "access": Spec(True, False, access),
 }

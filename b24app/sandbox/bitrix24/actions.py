@@ -88,7 +88,8 @@ def uninstall(state: FakeState, portal: Portal, base: str, clean: Any) -> list[d
         jobs = fire.prepare(state, portal, base, "ONAPPUNINSTALL", data, user_id=None)
         portal.installed, portal.removed = False, True
         portal.events.clear()
-        portal.placements.clear()
+        portal.placements.clear()  # placement-bind.md: the app's widgets go with it
+        portal.robots.clear()  # bizproc robots are the app's too (CONTRACT §8)
         portal.connectors.clear()
         portal.connector_lines.clear()
         state.drop_tokens(portal.member_id)

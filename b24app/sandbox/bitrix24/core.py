@@ -149,9 +149,7 @@ def placement_bind(ctx: Ctx, params: dict[str, Any]) -> bool:
     code, handler = str(param(params, "PLACEMENT") or ""), str(param(params, "HANDLER") or "")
     if not code or not handler:
         raise ApiError(400, "ERROR_ARGUMENT", "Placement or handler is empty")
-    for bound in ctx.portal.placements:
-        if bound["placement"] == code and bound["handler"] == handler:
-            raise ApiError(400, "ERROR_PLACEMENT_HANDLER_ALREADY_BINDED", "Handler already binded")
+    # placement-get.md lists one handler bound twice to a placement: no refusal of a repeat
     ctx.portal.placements.append(
         {
             "placement": code,

@@ -11,7 +11,7 @@ from typing import Any
 from .envelope import ApiError
 from .seed import make_users
 
-SCOPE = "crm,im,imbot,imopenlines,imconnector,placement,user_basic"
+SCOPE = "bizproc,crm,im,imbot,imopenlines,imconnector,placement,user_basic"
 
 
 @dataclass
@@ -55,6 +55,8 @@ class Portal:
     bot_messages: list[dict[str, Any]] = field(default_factory=list)
     events: list[dict[str, Any]] = field(default_factory=list)
     placements: list[dict[str, Any]] = field(default_factory=list)
+    robots: dict[str, dict[str, Any]] = field(default_factory=dict)
+    robot_runs: dict[str, dict[str, Any]] = field(default_factory=dict)
     deliveries: list[dict[str, Any]] = field(default_factory=list)
     connectors: dict[str, dict[str, Any]] = field(default_factory=dict)
     connector_lines: dict[str, dict[str, Any]] = field(default_factory=dict)

@@ -149,9 +149,56 @@ def entity(name: str, kind: str, eid: int):
     if rec is None:
         abort(404)
     comments = [c for c in portal.comments if c["ENTITY_TYPE"] == kind and c["ENTITY_ID"] == eid]
-    return _page(
-        "entity.html", portal, "crm", kind=kind, rec=rec, comments=comments, fields=fields_for(kind)
+    tabs = _detail_tabs(portal, kind) if portal.installed else []
+    chosen = request.args.get("tab", "")
+    frame = (
+        _tab_frame(portal, kind, eid, tabs[int(chosen)])
+        if chosen.isdigit() and int(chosen) < len(tabs)
+        else None
     )
+    return _page(
+        "entity.html",
+        portal,
+        "crm",
+        kind=kind,
+        rec=rec,
+        comments=comments,
+        fields=fields_for(kind),
+        tabs=tabs,
+        chosen=chosen,
+        frame=frame,
+    )
+
+
+def _detail_tabs(portal: Portal, kind: str) -> list[dict]:
+    """Placements bound to this card's tab row (widgets/crm/detail-tab.md)."""
+    code = f"CRM_{kind.upper()}_DETAIL_TAB"
+    return [p for p in portal.placements if p["placement"] == code]
+
+
+def _tab_frame(portal: Portal, kind: str, eid: int, placement: dict) -> dict:
+    """The POST Bitrix24 sends to a tab's handler: the entry payload with PLACEMENT and
+    PLACEMENT_OPTIONS {"ID", "URI"} (widgets/crm/detail-tab.md, "What the Handler Receives")."""
+    state = get_state()
+    uri = f"/crm/{kind}/details/{eid}/?IFRAME=Y&IFRAME_TYPE=SIDE_SLIDER"
+    with state.lock:
+        payload = actions.entry_payload(
+            state,
+            portal,
+            base_url(),
+            portal.ui_user_id,
+            placement=placement["placement"],
+            options={"ID": str(eid), "URI": uri},
+            lang=portal.ui_lang or None,
+        )
+    q = payload["query"]
+    handler = placement["handler"]
+    joiner = "&" if "?" in handler else "?"
+    return {
+        "name": f"{q['DOMAIN']}|{q['PROTOCOL']}|{q['APP_SID']}",
+        "form": payload["form"],
+        "action": f"{handler}{joiner}{urlencode(q)}",
+    }
 
 
 @bp.get("/p/<name>/notifications")

@@ -17,7 +17,13 @@ def _api_error(exc):
 
 def create_fake_chat2desk(*, retry_delays=(0.2, 1.0, 3.0), disable_after: float = 10.0) -> Flask:
     """Build the fake Chat2Desk app; its store is `app.extensions["fake_c2d"]`."""
-    from b24app.sandbox.chat2desk import api, control, ui, webhooks  # noqa: F401 - registers routes
+    from b24app.sandbox.chat2desk import (  # noqa: F401 - registers routes
+        api,
+        api_crm,
+        control,
+        ui,
+        webhooks,
+    )
 
     app = Flask(__name__)
     app.json.sort_keys = False

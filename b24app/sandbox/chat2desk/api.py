@@ -1,5 +1,6 @@
 """The fake Chat2Desk REST API under `/v1`: token auth, envelope, pagination, faults, log."""
 
+import re
 import time
 
 from flask import Blueprint, current_app, g, jsonify, request
@@ -163,7 +164,14 @@ def clients():
     found = list(g.company.clients.values())
     phone = request.args.get("phone")
     if phone:
-        found = [c for c in found if phone in (c["phone"], c["client_phone"])]
+        # the fake compares digits only, so "+7 916 123-45-67" finds "+79161234567"
+        want = re.sub(r"\D", "", phone)
+        found = [
+            c
+            for c in found
+            if want
+            and want in (re.sub(r"\D", "", str(c[k] or "")) for k in ("phone", "client_phone"))
+        ]
     return page(found)
 
 

@@ -1,0 +1,48 @@
+"""The CRM tab's entry: verify the iframe payload as `/` does and bind the entity to the frame."""
+
+import hashlib
+from datetime import UTC, datetime, timedelta
+
+from flask import abort, current_app, g, session
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from .. import frame, lifecycle
+from ..events import Entry
+from ..extensions import db
+from ..flows.crm_tab import PLACEMENTS
+from ..models import FrameSession, Portal
+from ..portals import EntryError
+from ..views.gate import frame_or_401
+
+
+def enter(entry: Entry) -> tuple[str, str]:
+    """Verify (lifecycle.enter, shared with `/`) and remember which entity the frame shows."""
+    kind = PLACEMENTS.get(entry.placement)
+    entity_id = str(entry.placement_options.get("ID") or "")
+    if kind is None or not entity_id.isdigit() or len(entity_id) > 18:
+        raise EntryError(_("This tab opens only from a lead, deal or contact card."), 400)
+    _portal, token = lifecycle.enter(entry)
+    key = hashlib.sha256(token.encode()).hexdigest()
+    expires = datetime.now(UTC) + timedelta(seconds=current_app.config["FRAME_TOKEN_MAX_AGE"])
+    db.session.merge(
+        FrameSession(key=key, data={"crm_entity": f"{kind}:{entity_id}"}, expires_at=expires)
+    )
+    db.session.commit()
+    return token, f"{kind}:{entity_id}"
+
+
+def current() -> tuple[Portal, str, int]:
+    """The frame of a tab request: portal, entity kind and id; 401/403 in words otherwise."""
+    token = frame.request_token()
+    found = frame_or_401(token)
+    portal = db.session.execute(
+        select(Portal).filter_by(member_id=found.member_id, status="active")
+    ).scalar_one_or_none()
+    if portal is None:
+        abort(403, _("This Bitrix24 portal has no active installation of the application."))
+    g.frame, g.frame_token, g.portal = found, token, portal
+    kind, _sep, entity_id = str(session.get("crm_entity") or "").partition(":")
+    if not entity_id.isdigit():
+        abort(401, _("Open this tab again from the CRM card in Bitrix24."))
+    return portal, kind, int(entity_id)
