@@ -3,6 +3,7 @@
 import html as html_lib
 
 from .helpers import c2d_control, control, install, state
+from .ol_helpers import wait_c2d
 from .tab_helpers import (
     act,
     b24,
@@ -10,16 +11,13 @@ from .tab_helpers import (
     c2d_state,
     configure,
     contact,
-    csrf,
     deal,
     dialog_of,
     flash,
     lead,
     open_tab,
-    tab_page,
     world,
 )
-from .ol_helpers import wait_c2d
 
 TABS = ("CRM_LEAD_DETAIL_TAB", "CRM_DEAL_DETAIL_TAB", "CRM_CONTACT_DETAIL_TAB")
 
@@ -131,7 +129,7 @@ def test_every_action_says_what_happened_and_shows_in_chat2desk(sandbox, portal_
     page = act(sandbox, token, "close", dialog_id=did)
     assert flash(page.text) == ("success", f"Dialog {did} was closed.")
     assert dialog_of(sandbox, env)["state"] == "closed"
-    assert f'data-action="reopen"' in page.text
+    assert 'data-action="reopen"' in page.text
 
     page = act(sandbox, token, "reopen", dialog_id=did)
     assert flash(page.text) == ("success", f"Dialog {did} was reopened.")
