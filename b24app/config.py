@@ -30,6 +30,9 @@ class Defaults:
     C2D_TIMEOUT = (3.05, 15.0)
     C2D_RETRIES = 2
     FRAME_TOKEN_MAX_AGE = 4 * 3600
+    ENTRY_CACHE_SECONDS = 120  # an AUTH_ID verified this recently is not asked about again
+    ENTRY_RATE = 10.0  # entries per second and address, on average …
+    ENTRY_BURST = 120  # … and at once; more get 429
     CHOICES_CACHE_SECONDS = 300
     JOURNAL_RETENTION_DAYS = 30
     BABEL_DEFAULT_LOCALE = "en"

@@ -17,6 +17,7 @@ from .clients.chat2desk import (
 from .crypto import digest
 from .extensions import db
 from .models import Connection, Portal
+from .verify import http_session
 
 log = logging.getLogger(__name__)
 WEBHOOK_NAME = "Bitrix24 (b24app)"
@@ -41,6 +42,7 @@ def client_for(connection: Connection) -> Chat2DeskClient:
     return Chat2DeskClient(
         connection.api_token or "",
         connection.api_url,
+        session=http_session(),
         timeout=cfg["C2D_TIMEOUT"],
         retries=cfg["C2D_RETRIES"],
     )
@@ -55,7 +57,11 @@ def check_token(token: str, api_url: str) -> dict:
     cfg = current_app.config
     return (
         Chat2DeskClient(
-            token, api_url, timeout=cfg["C2D_TIMEOUT"], retries=cfg["C2D_RETRIES"]
+            token,
+            api_url,
+            session=http_session(),
+            timeout=cfg["C2D_TIMEOUT"],
+            retries=cfg["C2D_RETRIES"],
         ).api_info()
         or {}
     )

@@ -9,8 +9,16 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from . import portals
-from .clients.bitrix24 import Bitrix24Error
-from .clients.chat2desk import Chat2DeskError
+from .clients.bitrix24 import (
+    AccessDeniedError,
+    AuthError,
+    Bitrix24Error,
+    OAuthError,
+    OperationTimeLimitError,
+    RateLimitError,
+    TransportError,
+)
+from .clients.chat2desk import Chat2DeskAuthError, Chat2DeskError, Chat2DeskUnavailableError
 from .extensions import db
 from .models import Journal, Portal
 
@@ -23,6 +31,28 @@ class Check:
     ok: bool
     detail: str
     fix: str = ""
+
+
+def b24_reason(exc: Bitrix24Error) -> str:
+    """What went wrong, in words of our own: never the text that came back from the address."""
+    if isinstance(exc, TransportError):
+        return _("Bitrix24 could not be reached at the portal's address.")
+    if isinstance(exc, AuthError | OAuthError):
+        return _("Bitrix24 did not accept the app's access token.")
+    if isinstance(exc, AccessDeniedError):
+        return _("Bitrix24 refused access (permissions or scope).")
+    if isinstance(exc, RateLimitError | OperationTimeLimitError):
+        return _("Bitrix24 is rate-limiting the app right now.")
+    return _("Bitrix24 answered with an error.")
+
+
+def c2d_reason(exc: Chat2DeskError) -> str:
+    """Chat2Desk's failure in our words (its answer text is not repeated)."""
+    if isinstance(exc, Chat2DeskAuthError):
+        return _("Chat2Desk did not accept the token.")
+    if isinstance(exc, Chat2DeskUnavailableError):
+        return _("Chat2Desk could not be reached.")
+    return _("Chat2Desk answered with an error.")
 
 
 def run_checks(portal: Portal) -> list[Check]:
@@ -41,7 +71,7 @@ def _bitrix_checks(portal: Portal) -> list[Check]:
             Check(
                 _("Bitrix24 token"),
                 False,
-                f"{exc.code or exc.status} {exc.description}",
+                b24_reason(exc),
                 _("Open the application once from Bitrix24 to renew its access."),
             )
         ]
@@ -117,7 +147,10 @@ def _chat2desk_checks(portal: Portal) -> list[Check]:
     except Chat2DeskError as exc:
         return [
             Check(
-                _("Chat2Desk token"), False, str(exc), _("Check the token on the Connection tab.")
+                _("Chat2Desk token"),
+                False,
+                c2d_reason(exc),
+                _("Check the token on the Connection tab."),
             )
         ]
     mine = next((h for h in hooks if h.get("id") == conn.webhook_id), None)

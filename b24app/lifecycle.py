@@ -19,17 +19,21 @@ BOT_CODE = "chat2desk_notifier"
 
 
 def enter(entry: Entry, *, installing: bool = False) -> tuple[Portal, str]:
-    """Verify an iframe entry, store the portal, and mint the frame token for this user."""
+    """Verify an iframe entry, store the portal (admins only), and mint the frame token."""
     if not entry.present:
         raise EntryError(_("Open this application from your Bitrix24 portal."), 400)
     info = portals.verify_token(entry.server_endpoint, entry.auth_id, entry.member_id)
     if entry.domain and info.get("install", {}).get("domain") not in (None, "", entry.domain):
         raise EntryError(_("DOMAIN does not match the portal the access token belongs to."))
+    endpoint = portals.client_endpoint_from(info, entry.protocol, entry.domain)
     existing = db.session.execute(
         select(Portal).filter_by(member_id=entry.member_id)
     ).scalar_one_or_none()
     first_time = existing is None or not existing.active
     user_id = _int(info.get("user_id"))
+    is_admin = _is_admin(endpoint, entry.auth_id)
+    if (installing or first_time) and not is_admin:
+        raise EntryError(_not_admin_reason(), 403)  # nothing stored, nothing replaced
     if installing or first_time:
         portal = portals.upsert_portal(
             entry.member_id,
@@ -47,20 +51,6 @@ def enter(entry: Entry, *, installing: bool = False) -> tuple[Portal, str]:
     else:
         portal = existing
         portal.lang = entry.lang or portal.lang
-    db.session.commit()
-    user = Bitrix24Client(
-        portal.client_endpoint,
-        entry.auth_id,
-        session=portals.http_session(),
-        timeout=current_app.config["HTTP_TIMEOUT"],
-    )
-    try:
-        is_admin = bool(user.call("user.admin"))
-    except Bitrix24Error as exc:
-        raise EntryError(
-            _("Bitrix24 did not tell whether you are an administrator (%(code)s).", code=exc.code),
-            403,
-        ) from None
     if is_admin:
         portals.note_admin(portal, user_id)
     db.session.commit()
@@ -68,6 +58,30 @@ def enter(entry: Entry, *, installing: bool = False) -> tuple[Portal, str]:
         setup(portal)
     token = frame.mint(portal.member_id, user_id or 0, is_admin, entry.lang)
     return portal, token
+
+
+def _not_admin_reason() -> str:
+    return _(
+        "Only a Bitrix24 administrator can install this application or renew its access. "
+        "Nothing was changed."
+    )
+
+
+def _is_admin(endpoint: str, auth_id: str) -> bool:
+    """`user.admin` with the verified token, at the REST base app.info reported."""
+    user = Bitrix24Client(
+        endpoint,
+        auth_id,
+        session=portals.http_session(),
+        timeout=current_app.config["HTTP_TIMEOUT"],
+    )
+    try:
+        return bool(user.call("user.admin"))
+    except Bitrix24Error as exc:
+        raise EntryError(
+            _("Bitrix24 did not tell whether you are an administrator (%(code)s).", code=exc.code),
+            403,
+        ) from None
 
 
 def setup(portal: Portal) -> list[str]:
@@ -143,38 +157,38 @@ def handle_event(event: B24Event) -> tuple[dict, int]:
 
 
 def _install_event(event: B24Event, portal: Portal | None) -> tuple[dict, int]:
-    """ONAPPINSTALL/ONAPPUPDATE: verify the token with the OAuth server, then store."""
+    """ONAPPINSTALL/ONAPPUPDATE: verified like an install POST; never moves the portal.
+
+    The REST base comes from the trusted app.info only, the OAuth host of a known portal
+    stays what it was, a stored application_token must match, and the token must be an
+    admin's — so an event cannot redirect the app's calls or hand the install to anyone.
+    """
     auth = event.auth
-    known = (
-        portal is not None
-        and portal.application_token
-        and hmac.compare_digest(portal.application_token.encode(), event.application_token.encode())
-    )
-    if not known:
-        try:
-            portals.verify_token(
-                str(auth.get("server_endpoint") or ""),
-                str(auth.get("access_token")),
-                event.member_id,
-            )
-        except EntryError as exc:
-            return {"error": exc.reason}, 401
-    info = {
-        "install": {
-            "client_endpoint": auth.get("client_endpoint"),
-            "domain": auth.get("domain"),
-            "scope": auth.get("scope"),
-        }
-    }
+    if portal is not None and portal.application_token:
+        if not hmac.compare_digest(
+            portal.application_token.encode(), event.application_token.encode()
+        ):
+            return {"error": "application_token does not match"}, 401
+    server = str(auth.get("server_endpoint") or "")
+    if portal is not None and portal.server_endpoint:
+        server = portal.server_endpoint
+    access = str(auth.get("access_token"))
+    try:
+        info = portals.verify_token(server, access, event.member_id)
+        endpoint = portals.client_endpoint_from(info)
+        if not _is_admin(endpoint, access):
+            raise EntryError(_not_admin_reason())
+    except EntryError as exc:
+        return {"error": exc.reason}, 401
     portal = portals.upsert_portal(
         event.member_id,
         info=info,
-        server_endpoint=str(auth.get("server_endpoint")),
-        access_token=str(auth.get("access_token")),
+        server_endpoint=server,
+        access_token=access,
         refresh_token=auth.get("refresh_token"),
         expires_in=auth.get("expires_in"),
         application_token=event.application_token or None,
-        user_id=_int(auth.get("user_id")),
+        user_id=_int(info.get("user_id")),
         lang=str(event.data.get("LANGUAGE_ID") or "") or None,
     )
     db.session.commit()
@@ -192,6 +206,8 @@ def uninstall(portal: Portal, *, clean: bool) -> None:
         db.session.delete(connection)
     portal.status = "uninstalled"
     portal.access_token = portal.refresh_token = portal.application_token = None
+    portal.pending_refresh_token = None
+    portals.verify.forget_verified(portal.member_id)
     portal.bot_id = None
     if clean:
         for model in (Setting, Journal, RemoteRecord, RequestTag):

@@ -28,6 +28,10 @@ class Portal(db.Model):
     refresh_token: Mapped[str | None] = mapped_column(
         Encrypted, deferred=True, deferred_group="tokens"
     )
+    # a refresh token from an install, not yet proven: it replaces refresh_token once it worked
+    pending_refresh_token: Mapped[str | None] = mapped_column(
+        Encrypted, deferred=True, deferred_group="tokens"
+    )
     expires_at: Mapped[datetime | None]
     application_token: Mapped[str | None] = mapped_column(
         Encrypted, deferred=True, deferred_group="tokens"
@@ -41,6 +45,8 @@ class Portal(db.Model):
     installed_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     token_refreshed_at: Mapped[datetime | None]
+    # part of every dialog link's signature: rotating it revokes all links handed out
+    link_secret: Mapped[str | None] = mapped_column(String(64))
     # leaky-bucket state of our own client-side throttle (shared by every worker)
     bucket_level: Mapped[float] = mapped_column(default=0.0)
     bucket_at: Mapped[float] = mapped_column(default=0.0)

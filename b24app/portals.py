@@ -3,68 +3,30 @@
 import logging
 import time
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
 from flask import current_app
-from flask_babel import gettext as _
 from sqlalchemy import select, update
 
+from . import verify
 from .clients import b24_oauth
-from .clients.bitrix24 import Bitrix24Client, OAuthError, expires_at
-from .clients.http import new_session
+from .clients.bitrix24 import Bitrix24Client, Bitrix24Error, OAuthError, expires_at
 from .extensions import db
 from .locks import portal_lock
 from .models import Portal
+from .verify import EntryError, verify_token  # noqa: F401 - the entry API lives here too
 
 log = logging.getLogger(__name__)
-_session = new_session()
 EVENTS = ("ONAPPUNINSTALL", "ONAPPUPDATE", "ONIMCONNECTORMESSAGEADD")
 
 
-class EntryError(Exception):
-    """An iframe entry or event that cannot be verified; the text is shown to the admin."""
-
-    def __init__(self, reason: str, status: int = 403):
-        super().__init__(reason)
-        self.reason, self.status = reason, status
-
-
 def http_session():
-    return _session
-
-
-def verify_token(server_endpoint: str, auth_id: str, member_id: str) -> dict:
-    """Ask the OAuth server whether `auth_id` belongs to our app on `member_id`'s portal."""
-    cfg = current_app.config
-    if not b24_oauth.trusted_server(
-        server_endpoint, cfg["B24_OAUTH_HOSTS"], cfg["B24APP_ALLOW_HTTP"]
-    ):
-        raise EntryError(_("SERVER_ENDPOINT is not a Bitrix24 OAuth server this app trusts."))
-    if not auth_id or not member_id:
-        raise EntryError(_("The request carries no AUTH_ID or member_id."), 401)
-    try:
-        info = b24_oauth.app_info(
-            server_endpoint, auth_id, session=_session, timeout=cfg["HTTP_TIMEOUT"]
-        )
-    except Exception as exc:  # noqa: BLE001 - any failure means "not verified"
-        log.info("app.info refused the entry token: %s", type(exc).__name__)
-        raise EntryError(
-            _("Bitrix24 did not confirm the access token (app.info refused it)."), 401
-        ) from None
-    install = info.get("install") or {}
-    if str(info.get("client_id")) != cfg["B24_CLIENT_ID"]:
-        raise EntryError(_("The access token belongs to another application."))
-    if str(install.get("member_id")) != member_id:
-        raise EntryError(_("The access token belongs to another portal."))
-    return info
+    return verify.http_session()
 
 
 def client_endpoint_from(info: dict, protocol: str = "1", domain: str = "") -> str:
-    """The portal's REST base: `install.client_endpoint`, else PROTOCOL + DOMAIN."""
-    endpoint = (info.get("install") or {}).get("client_endpoint")
-    if not endpoint:
-        scheme = "https" if str(protocol) != "0" else "http"
-        endpoint = f"{scheme}://{domain}/rest/"
-    return endpoint if endpoint.endswith("/") else endpoint + "/"
+    """The portal's REST base as the trusted app.info reports it (refused when unsafe)."""
+    return verify.trusted_rest_base(info, protocol, domain)
 
 
 def upsert_portal(
@@ -95,8 +57,8 @@ def upsert_portal(
     portal.client_endpoint = client_endpoint_from(info, protocol, portal.domain)
     portal.server_endpoint = server_endpoint
     portal.access_token, portal.expires_at = access_token, expires_at(expires_in or 3600)
-    if refresh_token:
-        portal.refresh_token = refresh_token
+    if refresh_token and refresh_token != portal.refresh_token:
+        portal.pending_refresh_token = refresh_token  # kept for good once it has worked
     if application_token:
         portal.application_token = application_token
     portal.scope = str(install.get("scope") or info.get("scope") or portal.scope or "")
@@ -114,38 +76,63 @@ def note_admin(portal: Portal, user_id: int | None) -> None:
 
 
 def refresh_tokens(portal_id: int, failed_token: str) -> str:
-    """Refresh once per portal even when several workers hit expiry together."""
+    """Refresh once per portal even when several workers hit expiry together.
+
+    Only ever at a host in B24_OAUTH_HOSTS (the client secret goes nowhere else). A refresh
+    token from an install is tried first and kept only once it has worked; the last one
+    that worked stays until then.
+    """
     cfg = current_app.config
     table = Portal.__table__
+    cols = (table.c.access_token, table.c.refresh_token, table.c.pending_refresh_token)
     with portal_lock(portal_id) as conn:
         row = conn.execute(
-            select(table.c.access_token, table.c.refresh_token, table.c.server_endpoint).where(
-                table.c.id == portal_id
-            )
+            select(*cols, table.c.server_endpoint, table.c.domain).where(table.c.id == portal_id)
         ).one()
         if row.access_token and row.access_token != failed_token:
             return row.access_token  # another worker refreshed while we waited
-        if not row.refresh_token:
-            raise OAuthError("NO_REFRESH_TOKEN", "the portal must open the app again")
-        body = b24_oauth.refresh(
-            row.server_endpoint,
-            cfg["B24_CLIENT_ID"],
-            cfg["B24_CLIENT_SECRET"],
-            row.refresh_token,
-            session=_session,
-            timeout=cfg["HTTP_TIMEOUT"],
-        )
+        if not b24_oauth.trusted_server(
+            row.server_endpoint, cfg["B24_OAUTH_HOSTS"], cfg["B24APP_ALLOW_HTTP"]
+        ):
+            raise OAuthError("UNTRUSTED_OAUTH_HOST", "the portal must be installed again")
+        body, used = _refresh_with(row)
         values = {
             "access_token": body["access_token"],
-            "refresh_token": body.get("refresh_token") or row.refresh_token,
+            "refresh_token": body.get("refresh_token") or used,
+            "pending_refresh_token": None,
             "expires_at": expires_at(body.get("expires_in") or 3600),
             "token_refreshed_at": datetime.now(UTC),
         }
-        if body.get("client_endpoint"):
-            values["client_endpoint"] = body["client_endpoint"]
+        moved = str(body.get("client_endpoint") or "")
+        if moved and verify.safe_rest_base(moved, urlsplit(moved).hostname or ""):
+            values["client_endpoint"] = moved  # from the trusted OAuth server itself
         conn.execute(update(table).where(table.c.id == portal_id).values(**values))
     log.info("refreshed the Bitrix24 token of portal %s", portal_id)
     return body["access_token"]
+
+
+def _refresh_with(row) -> tuple[dict, str]:
+    """Try the pending refresh token, then the one that last worked; (answer, token used)."""
+    cfg = current_app.config
+    candidates = [t for t in (row.pending_refresh_token, row.refresh_token) if t]
+    if not candidates:
+        raise OAuthError("NO_REFRESH_TOKEN", "the portal must open the app again")
+    for token in candidates:
+        try:
+            body = b24_oauth.refresh(
+                row.server_endpoint,
+                cfg["B24_CLIENT_ID"],
+                cfg["B24_CLIENT_SECRET"],
+                token,
+                session=http_session(),
+                timeout=cfg["HTTP_TIMEOUT"],
+            )
+            return body, token
+        except Bitrix24Error as exc:  # invalid_grant comes as a 400/401 error answer
+            if exc.transient or token is candidates[-1]:
+                raise
+            log.info("a refresh token from an install did not work; using the last good one")
+    raise AssertionError("unreachable")
 
 
 def throttle(portal_id: int) -> None:
@@ -169,9 +156,13 @@ def throttle(portal_id: int) -> None:
         time.sleep(wait)
 
 
-def _endpoint_changed(portal_id: int, endpoint: str) -> None:
+def _endpoint_changed(portal_id: int, endpoint: str) -> bool:
+    """A 302 after a rename: follow it only when the trusted app.info confirms the new base."""
+    if not _confirmed_by_app_info(portal_id, endpoint):
+        log.warning("portal %s: a redirect to an unconfirmed address was refused", portal_id)
+        return False
     table = Portal.__table__
-    domain = endpoint.split("://", 1)[-1].split("/", 1)[0]
+    domain = urlsplit(endpoint).netloc
     with portal_lock(portal_id) as conn:
         conn.execute(
             update(table)
@@ -179,6 +170,20 @@ def _endpoint_changed(portal_id: int, endpoint: str) -> None:
             .values(client_endpoint=endpoint, domain=domain)
         )
     log.info("portal %s moved to a new address", portal_id)
+    return True
+
+
+def _confirmed_by_app_info(portal_id: int, endpoint: str) -> bool:
+    portal = db.session.get(Portal, portal_id)
+    if portal is None or not portal.access_token:
+        return False
+    try:
+        info = verify.verify_token(
+            portal.server_endpoint, portal.access_token, portal.member_id, fresh=True
+        )
+        return verify.trusted_rest_base(info) == endpoint
+    except EntryError:
+        return False
 
 
 def client_for(portal: Portal) -> Bitrix24Client:
@@ -191,7 +196,7 @@ def client_for(portal: Portal) -> Bitrix24Client:
         refresh=lambda failed: refresh_tokens(pid, failed),
         on_endpoint_change=lambda endpoint: _endpoint_changed(pid, endpoint),
         throttle=lambda: throttle(pid),
-        session=_session,
+        session=http_session(),
         timeout=cfg["HTTP_TIMEOUT"],
         max_backoff=cfg["B24_MAX_BACKOFF"],
     )

@@ -140,7 +140,7 @@ class Bitrix24Client:
         access_token: str,
         *,
         refresh: Callable[[str], str] | None = None,
-        on_endpoint_change: Callable[[str], None] | None = None,
+        on_endpoint_change: Callable[[str], bool] | None = None,
         throttle: Callable[[], None] | None = None,
         session: requests.Session | None = None,
         timeout=DEFAULT_TIMEOUT,
@@ -212,15 +212,16 @@ class Bitrix24Client:
         raise TransportError("TOO_MANY_REDIRECTS", "portal keeps redirecting", method=method)
 
     def _follow(self, location: str, method: str) -> str:
-        """The portal was renamed: remember the new endpoint and re-POST there."""
+        """The portal was renamed: re-POST at the new endpoint once the callback confirms it."""
         base = location.split("?")[0]
         for suffix in (method + ".json", method):
             if base.endswith(suffix):
                 base = base[: -len(suffix)]
                 break
-        self.endpoint = base if base.endswith("/") else base + "/"
-        if self.on_endpoint_change:
-            self.on_endpoint_change(self.endpoint)
+        base = base if base.endswith("/") else base + "/"
+        if self.on_endpoint_change is None or not self.on_endpoint_change(base):
+            raise TransportError("REDIRECT_REFUSED", "unconfirmed redirect", method=method)
+        self.endpoint = base
         return self.endpoint + method
 
     def _envelope(self, resp: requests.Response, method: str) -> dict:

@@ -104,6 +104,7 @@ class Chat2DeskClient(ActionsMixin):
                 json=body,
                 headers=headers,
                 timeout=self.timeout,
+                allow_redirects=False,  # only the region host itself is ever called
             )
         except (requests.ConnectionError, requests.Timeout) as exc:
             kind = "timed out" if isinstance(exc, requests.Timeout) else "connection failed"

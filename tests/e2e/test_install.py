@@ -31,7 +31,7 @@ def test_install_stores_portal_binds_events_and_finishes(sandbox, portal_name):
     assert resp.status_code == 200
     assert "installFinish" in resp.text or "data-install-finish" in resp.text
     portal = _portal(sandbox, info["member_id"])
-    assert portal.active and portal.refresh_token and portal.application_token
+    assert portal.active and portal.pending_refresh_token and portal.application_token
     assert portal.client_endpoint == info["client_endpoint"]
     bound = {(e["event"].upper(), e["handler"]) for e in state(sandbox, portal_name)["events"]}
     handler = sandbox.app_url + "/bitrix/events"

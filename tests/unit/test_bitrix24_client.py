@@ -167,11 +167,27 @@ def test_redirect_after_rename_reposts_and_reports_new_endpoint():
     )
     responses.post("https://renamed.test/rest/crm.deal.add", json={"result": 7})
     moved = []
-    client, _ = make(on_endpoint_change=moved.append)
+    client, _ = make(on_endpoint_change=lambda base: moved.append(base) or True)
     assert client.call("crm.deal.add", {"fields": {"TITLE": "x"}}) == 7
     assert moved == ["https://renamed.test/rest/"]
     assert responses.calls[1].request.method == "POST"
     assert json.loads(responses.calls[1].request.body)["fields"] == {"TITLE": "x"}
+
+
+@responses.activate
+def test_redirect_the_callback_does_not_confirm_is_not_followed():
+    responses.post(
+        BASE + "crm.deal.add",
+        status=302,
+        headers={"Location": "https://evil.test/rest/crm.deal.add"},
+    )
+    for callback in (None, lambda base: False):
+        client, _ = make(on_endpoint_change=callback)
+        with pytest.raises(b24.TransportError) as caught:
+            client.call("crm.deal.add", {"fields": {"TITLE": "x"}})
+        assert caught.value.code == "REDIRECT_REFUSED"
+        assert client.endpoint == BASE
+    assert all("evil.test" not in c.request.url for c in responses.calls)
 
 
 @responses.activate
