@@ -68,12 +68,13 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from .placements import crm_tab
+    from .placements import crm_tab, robot
     from .views import connection, dialogs, events, health, install, journal, settings, webhooks
 
     for module in (install, events, connection, settings, journal, webhooks, health, dialogs):
         app.register_blueprint(module.bp)
     app.register_blueprint(crm_tab.bp)
+    app.register_blueprint(robot.bp)
 
 
 def register_commands(app: Flask) -> None:

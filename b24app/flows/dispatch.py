@@ -19,7 +19,7 @@ def _record_only(ctx: Context, event: C2DEvent) -> Outcome:
 @cache
 def _handlers() -> dict:
     """Built lazily so that each flow module stays importable on its own."""
-    from . import dialog_close, notify, open_lines, tags
+    from . import dialog_close, notify, open_lines, robot, tags
 
     return {
         "inbox": combine(notify.on_inbox, open_lines.on_inbox),
@@ -33,6 +33,7 @@ def _handlers() -> dict:
         "add_tag_to_client": tags.on_tag_event,
         "delete_tag_from_client": tags.on_tag_event,
         "client_updated": _record_only,
+        "b24_robot": robot.on_robot,  # journaled by the robot handler, signed (robot_call.py)
     }
 
 

@@ -172,4 +172,9 @@ def run_robot(
     """Run the robot on a document: POST to its handler, return the delivery and the run."""
     job = robot_job(state, portal, base, code, kind, entity_id, properties, user_id)
     [done] = deliver(state, portal, [job])
-    return {"token": job["token"], "status": done["status"], "response": done["response"]}
+    return {
+        "token": job["token"],
+        "status": done["status"],
+        "response": done["response"],
+        "payload": job["payload"],
+    }

@@ -205,3 +205,25 @@ def operator_message(name: str):
     except KeyError:
         abort(404)
     return jsonify(done)
+
+
+@bp.post("/p/<name>/robot")
+def robot(name: str):
+    """Run an app robot on a deal or lead: {code, kind, id, properties} → token and answer."""
+    from .bizproc import run_robot
+
+    body = _body()
+    portal = _portal(name)
+    if str(body.get("code")) not in portal.robots:
+        abort(404)
+    done = run_robot(
+        get_state(),
+        portal,
+        base_url(),
+        str(body["code"]),
+        str(body.get("kind") or "deal"),
+        int(body["id"]),
+        dict(body.get("properties") or {}),
+        int(body.get("user_id") or 1),
+    )
+    return jsonify({**done, "run": portal.robot_runs[done["token"]]})
