@@ -178,3 +178,9 @@ def find_by_secret(secret: str) -> Connection | None:
     if connection is None or not hmac.compare_digest(connection.secret_digest or "", wanted):
         return None
     return connection
+
+
+def rotate_link_secret(portal: Portal) -> None:
+    """Revoke every dialog link of the portal (they are signed with this secret)."""
+    portal.link_secret = secrets.token_hex(16)
+    db.session.commit()

@@ -20,6 +20,7 @@ from .clients.bitrix24 import (
 )
 from .clients.chat2desk import Chat2DeskAuthError, Chat2DeskError, Chat2DeskUnavailableError
 from .extensions import db
+from .logs import mask_webhook_urls
 from .models import Journal, Portal
 
 
@@ -166,7 +167,7 @@ def _chat2desk_checks(portal: Portal) -> list[Check]:
             ),
         ]
     enabled = mine.get("status") != "disable"
-    errors = [str(e.get("text")) for e in mine.get("errors") or []][-3:]
+    errors = [mask_webhook_urls(str(e.get("text"))) for e in mine.get("errors") or []][-3:]
     checks.append(
         Check(
             _("Chat2Desk webhook"),

@@ -2,11 +2,14 @@
 
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlalchemy import select
 
+from . import keys
 from .clients.chat2desk import dialog_url
+from .extensions import db
 from .models import Portal
 
-DIALOG_LINK_MAX_AGE = 30 * 24 * 3600
+DIALOG_LINK_MAX_AGE = 7 * 24 * 3600  # CONTRACT §3: a dialog link expires within 7 days
 ENTITY_PATHS = {
     "deal": "crm/deal/details/{id}/",
     "lead": "crm/lead/details/{id}/",
@@ -14,29 +17,39 @@ ENTITY_PATHS = {
 }
 
 
-def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="b24app.dialog-link")
+def _serializer(portal: Portal) -> URLSafeTimedSerializer:
+    """Signed with the dialog-link key and the portal's link secret (rotating it revokes)."""
+    salt = "b24app.dialog-link:" + (portal.link_secret or "")
+    return URLSafeTimedSerializer(keys.keys_for("dialog-links"), salt=salt)
 
 
 def dialog_link(portal: Portal, dialog_id, user_id: int, mode: str, api_url: str) -> str:
     """Where a dialog opens: Chat2Desk web, or our dialog page signed for this user."""
     if mode != "bitrix24":
         return dialog_url(api_url, dialog_id)
-    key = _serializer().dumps({"m": portal.member_id, "u": int(user_id or 0), "d": str(dialog_id)})
+    data = {"m": portal.member_id, "u": int(user_id or 0), "d": str(dialog_id)}
+    key = _serializer(portal).dumps(data)
     return f"{current_app.config['PUBLIC_URL']}/dialogs/{dialog_id}?k={key}"
 
 
-def read_dialog_key(key: str | None, dialog_id: str) -> tuple[str, int] | None:
-    """(member_id, user_id) of a valid signed dialog link for this dialog, else None."""
+def read_dialog_key(key: str | None, dialog_id: str) -> tuple[Portal, int] | None:
+    """(portal, user_id) of a valid, unexpired, unrevoked link for this dialog, else None."""
     if not key or len(key) > 1000:
         return None
+    _valid, claimed = URLSafeTimedSerializer(b"-").loads_unsafe(key)
+    member = claimed.get("m") if isinstance(claimed, dict) else None
+    portal = db.session.execute(
+        select(Portal).filter_by(member_id=str(member or ""), status="active")
+    ).scalar_one_or_none()
+    if portal is None:
+        return None
     try:
-        data = _serializer().loads(key, max_age=DIALOG_LINK_MAX_AGE)
+        data = _serializer(portal).loads(key, max_age=DIALOG_LINK_MAX_AGE)
     except BadSignature:
         return None
-    if str(data.get("d")) != str(dialog_id):
+    if str(data.get("d")) != str(dialog_id) or str(data.get("m")) != portal.member_id:
         return None
-    return str(data["m"]), int(data["u"])
+    return portal, int(data["u"])
 
 
 def entity_url(portal: Portal, kind: str, entity_id) -> str:

@@ -6,12 +6,18 @@ import re
 _PATTERNS = [
     re.compile(
         r"(?i)((?:auth|access_token|refresh_token|refresh_id|auth_id|application_token|"
-        r"client_secret|api_token|authorization|token|secret|t)[\"']?\s*[=:]\s*[\"']?)"
+        r"client_secret|api_token|authorization|token|secret|t|k)[\"']?\s*[=:]\s*[\"']?)"
         r"([^&\s\"',}]{6,})"
     ),
     re.compile(r"(/webhooks/chat2desk/)([^/\s\"'?]+)"),
 ]
 _installed = False
+_HOOK = re.compile(r"(/webhooks/chat2desk/)([^/\s\"'?&]{1,4})[^/\s\"'?&]*")
+
+
+def mask_webhook_urls(text: str) -> str:
+    """Our webhook address with its secret cut to 4 characters (never shown in full)."""
+    return _HOOK.sub(lambda m: m.group(1) + m.group(2) + "…", text)
 
 
 def redact(text: str) -> str:

@@ -33,9 +33,33 @@ class DialogPage:
         return self.dialog.get("client_id") or self.client.get("id")
 
 
-def load(ctx, dialog_id) -> DialogPage:
-    """Fetch with the portal's own token: a dialog of another account raises not-found."""
+class NotAllowed(Exception):
+    """The viewer may not see this dialog (CONTRACT §3)."""
+
+
+def may_see(ctx, dialog: dict, user_id: int, admin: bool) -> bool:
+    """Admins, the user mapped to the dialog's current operator, users mapped to supervisors."""
+    from .notify import mapped_user
+
+    if admin:
+        return True
+    if not user_id:
+        return False
+    if mapped_user(ctx, dialog.get("operator_id")) == user_id:
+        return True
+    lists = _lists(ctx)
+    supervisors = lists.supervisors() if lists else []
+    return any(mapped_user(ctx, s) == user_id for s in supervisors)
+
+
+def load(ctx, dialog_id, allow=None) -> DialogPage:
+    """Fetch with the portal's own token: a dialog of another account raises not-found.
+
+    `allow(dialog)` decides on the dialog alone, before any message or client is fetched.
+    """
     dialog = ctx.c2d.dialog(dialog_id) or {}
+    if allow is not None and not allow(dialog):
+        raise NotAllowed(dialog_id)
     client_id = dialog.get("client_id")
     client = (ctx.c2d.client(client_id) or {}) if client_id else {}
     rows = ctx.c2d.messages(dialog_id, order="asc")

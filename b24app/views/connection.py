@@ -7,6 +7,7 @@ from .. import connection as service
 from ..clients.chat2desk import REGIONS, Chat2DeskAuthError, Chat2DeskError
 from ..forms.connection import ConnectionForm
 from ..frame import frame_url
+from ..logs import mask_webhook_urls
 from .gate import require_frame
 
 bp = Blueprint("connection", __name__)
@@ -49,7 +50,7 @@ def page():
                 _(
                     "Chat2Desk could not be reached to check the token "
                     "(%(why)s). Nothing was saved.",
-                    why=str(exc),
+                    why=mask_webhook_urls(str(exc)),
                 )
             )
         else:
@@ -75,6 +76,17 @@ def rotate():
             + service.rotate_secret(g.portal.connection),
             "success",
         )
+    return redirect(frame_url("connection.page"))
+
+
+@bp.route("/settings/connection/revoke-links", methods=["POST"])
+def revoke_links():
+    """A new link secret: every dialog link handed out so far stops working at once."""
+    service.rotate_link_secret(g.portal)
+    flash(
+        _("Every dialog link sent so far was revoked; new notifications carry new links."),
+        "success",
+    )
     return redirect(frame_url("connection.page"))
 
 

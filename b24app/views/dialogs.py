@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     g,
     redirect,
@@ -20,7 +19,7 @@ from flask_wtf.csrf import generate_csrf, validate_csrf
 from sqlalchemy import select
 from wtforms.validators import ValidationError
 
-from .. import frame, links
+from .. import frame, keys, links
 from ..clients.chat2desk import Chat2DeskError, Chat2DeskNotFoundError
 from ..extensions import csrf, db
 from ..flows import dialog_page
@@ -38,6 +37,7 @@ class Access:
 
     portal: Portal
     user_id: int
+    admin: bool
     key: str | None = None
 
 
@@ -51,6 +51,11 @@ def _portal(member_id: str) -> Portal:
     return portal
 
 
+def _is_admin(portal: Portal, user_id: int) -> bool:
+    """CONTRACT §8: the installer and every admin who has opened the app."""
+    return bool(user_id) and user_id in {portal.installer_user_id, *(portal.admin_user_ids or [])}
+
+
 def _enter(dialog_id: str) -> Access:
     """A frame token `t` or a signed link `k` for this very dialog; else 401/403."""
     if not dialog_id.isdigit() or len(dialog_id) > 20:
@@ -59,19 +64,21 @@ def _enter(dialog_id: str) -> Access:
     if token:
         current = frame_or_401(token)
         g.frame, g.frame_token = current, token
-        return Access(_portal(current.member_id), current.user_id)
+        return Access(_portal(current.member_id), current.user_id, current.admin)
     key = request.args.get("k") or request.form.get("k")
     if not key:
         abort(401, _("Open this dialog from Bitrix24 or from a dialog link."))
     found = links.read_dialog_key(key, dialog_id)
     if found is None:
         abort(403, _("This dialog link is not valid for this dialog or has expired."))
-    return Access(_portal(found[0]), found[1], key)
+    portal, user_id = found
+    g.portal = portal
+    return Access(portal, user_id, _is_admin(portal, user_id), key)
 
 
 def _link_csrf(key: str) -> str:
     """The reply form's CSRF value when the page was opened by a signed link."""
-    secret = str(current_app.config["SECRET_KEY"]).encode()
+    secret = keys.key_for("forms")
     return hmac.new(secret, b"b24app.dialog-form:" + key.encode(), hashlib.sha256).hexdigest()
 
 
@@ -97,12 +104,24 @@ def _here(dialog_id: str, access: Access, **extra) -> str:
     return url_for("dialogs.dialog", dialog_id=dialog_id, **params, **extra)
 
 
-def _load(ctx, dialog_id: str) -> dialog_page.DialogPage:
-    """The page's facts; a dialog of another Chat2Desk account is not found."""
+def _load(ctx, dialog_id: str, access: Access) -> dialog_page.DialogPage:
+    """The page's facts for someone CONTRACT §3 lets see them; another account's: not found."""
     if ctx.portal.connection is None:
         abort(404, _("Chat2Desk is not connected to this Bitrix24 portal."))
+
+    def allow(dialog: dict) -> bool:
+        return dialog_page.may_see(ctx, dialog, access.user_id, access.admin)
+
     try:
-        return dialog_page.load(ctx, dialog_id)
+        return dialog_page.load(ctx, dialog_id, allow)
+    except dialog_page.NotAllowed:
+        abort(
+            403,
+            _(
+                "Only Bitrix24 administrators, the user of the dialog's operator and the users "
+                "of Chat2Desk supervisors can see this dialog."
+            ),
+        )
     except Chat2DeskNotFoundError:
         abort(404, _("This dialog was not found in the Chat2Desk account of this portal."))
     except Chat2DeskError as exc:
@@ -133,7 +152,7 @@ def dialog(dialog_id: str):
     """Show the dialog; POST sends the reply box through Chat2Desk and comes back (PRG)."""
     access = _enter(dialog_id)
     ctx = context_for(access.portal)
-    page = _load(ctx, dialog_id)
+    page = _load(ctx, dialog_id, access)
     form = ReplyForm(meta={"csrf": False})
     if request.method == "POST":
         _check_csrf(access)

@@ -35,3 +35,16 @@ def require_frame():
     g.frame, g.frame_token, g.portal = current, token, portal
     if request.method == "POST" and not current.admin:
         abort(403, _("Only Bitrix24 administrators can change these settings."))
+
+
+def require_admin():
+    """The frame gate, and admins only: these pages show transcripts, errors and addresses."""
+    require_frame()
+    if not g.frame.admin:
+        abort(
+            403,
+            _(
+                "Only Bitrix24 administrators can see the journal, the health checks and "
+                "previews: they show transcripts, errors and addresses."
+            ),
+        )

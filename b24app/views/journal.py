@@ -11,10 +11,10 @@ from ..clients.chat2desk import Chat2DeskError, Chat2DeskNotFoundError
 from ..extensions import db
 from ..frame import frame_url
 from ..models import Journal
-from .gate import require_frame
+from .gate import require_admin
 
 bp = Blueprint("journal", __name__)
-bp.before_request(require_frame)
+bp.before_request(require_admin)
 PAGE = 50
 
 
