@@ -124,7 +124,7 @@ def trusted_rest_base(info: dict, protocol: str = "1", domain: str = "") -> str:
 
     https only (http too with B24APP_ALLOW_HTTP), no user info, and in production its host is
     the portal's domain from app.info — `client_endpoint` is `https://{domain}/rest/`
-    (b24restdocs api-reference/events/on-app-install.md, reference/bitrix24.md §events).
+    (b24restdocs api-reference/common/events/on-app-install.md; reference/bitrix24.md §2.7).
     """
     install = info.get("install") or {}
     endpoint = install.get("client_endpoint")

@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 from ..clients.chat2desk import real_phone
 from ..settings_store import ANALYTICS_KEYS
 from . import transcript
+from .bbcode import plain
 from .close_facts import Facts, first_client_message
 from .convert import Unconvertible, convert
 from .notify import mapped_user, operator_name
@@ -198,7 +199,7 @@ def base_fields(ctx, plan: Plan) -> dict:
     source = f"Chat2Desk ({facts.transport})" if facts.transport else "Chat2Desk"
     who = plan.client_name or _("client %(id)s", id=facts.client_id)
     fields = {
-        "TITLE": f"Chat2Desk: {who} · {channel_name(ctx, facts.channel_id)}",
+        "TITLE": plain(f"Chat2Desk: {who} · {channel_name(ctx, facts.channel_id)}"),
         "SOURCE_ID": "OTHER",
         "SOURCE_DESCRIPTION": source,
         "ORIGINATOR_ID": ORIGINATOR,

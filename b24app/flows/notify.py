@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from ..journal import Outcome
 from ..links import dialog_link, entity_url
 from . import tags
+from .bbcode import plain
 
 CLIENT_TYPES = ("", "from_client")
 
@@ -102,13 +103,13 @@ def inbox_message(ctx, event, user_id: int, entities: list[str]) -> str:
     show = ctx.settings.get("operators", {})
     name = client_name(event)
     head = (
-        _("New message from %(name)s", name=name)
+        _("New message from %(name)s", name=plain(name))
         if show.get("show_client_name") and name
         else _("New message in Chat2Desk")
     )
     lines = [f"[b]{head}[/b]"]
     if show.get("show_text"):
-        lines.append(event.text.strip() or _("(attachment)"))
+        lines.append(plain(event.text.strip()) or _("(attachment)"))
     if show.get("show_dialog_id") and event.dialog_id:
         lines.append(_("Dialog: %(id)s", id=event.dialog_id))
     if show.get("show_dialog_link") and event.dialog_id:

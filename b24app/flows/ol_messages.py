@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from flask_babel import gettext as _
 
 from ..clients.c2d_normalize import real_phone
+from .bbcode import plain, safe_url
 
 MEDIA_KEYS = ("photo", "video", "audio", "pdf")
 # Operator-side messages cannot be sent as such through imconnector.send.messages (it only
@@ -73,10 +74,12 @@ def files_of(row: dict) -> list[dict]:
 
 
 def _add(files: list, seen: set, url, name) -> None:
-    if not isinstance(url, str) or not url.startswith(("https://", "http://")) or url in seen:
+    url = safe_url(url)  # http(s) only, `[` `]` and spaces escaped
+    if url is None or url in seen:
         return
     seen.add(url)
-    files.append({"url": url, "name": str(name or os.path.basename(url.split("?")[0]) or "file")})
+    name = str(name or os.path.basename(url.split("?")[0]) or "file")
+    files.append({"url": url, "name": plain(name)})
 
 
 def unix_time(value) -> int:
@@ -124,17 +127,17 @@ def from_request_row(row: dict, dialog_id: str, client_id: str) -> LineMessage:
 
 def line_text(msg: LineMessage, sign_group_phone: bool) -> str:
     """Text as the operator reads it: group chats signed with the sender's phone when asked."""
-    text = msg.text
+    text = plain(msg.text)
     if msg.operator_side:
         return operator_prefix() + text
     if msg.is_group and sign_group_phone and msg.sender_phone:
-        return f"{msg.sender_phone}: {text}"
+        return f"{plain(msg.sender_phone)}: {text}"
     return text
 
 
 def connector_item(msg: LineMessage, client: dict, sign_group_phone: bool) -> dict:
     """One MESSAGES entry of imconnector.send.messages (CONTRACT §8 ids)."""
-    name = str(client.get("assigned_name") or client.get("name") or f"#{msg.client_id}")
+    name = plain(client.get("assigned_name") or client.get("name") or f"#{msg.client_id}")
     user = {"id": msg.client_id, "name": name, "skip_phone_validate": "Y"}
     phone = real_phone(client) if client else None
     if phone:

@@ -4,6 +4,7 @@ from datetime import UTC, datetime
 
 from flask_babel import gettext as _
 
+from .bbcode import link, plain
 from .convert import Unconvertible, to_datetime
 
 MAX_COMMENT = 60_000
@@ -55,23 +56,23 @@ def links(msg: dict) -> list[str]:
         name = item.get("name") or item.get("original_file_name") or _("file")
         if url and url not in seen:
             seen.add(url)
-            out.append(f"[url={url}]{name}[/url]")
+            out.append(link(url, name))
     for key in _MEDIA_KEYS:
         url = msg.get(key)
         if isinstance(url, str) and url.startswith("http") and url not in seen:
             seen.add(url)
-            out.append(f"[url={url}]{url.rsplit('/', 1)[-1] or key}[/url]")
+            out.append(link(url, url.rsplit("/", 1)[-1] or key))
     return out
 
 
 def line(msg: dict, client_name: str, operators: dict) -> str:
-    text = str(msg.get("text") or "").strip()
+    text = plain(str(msg.get("text") or "").strip())
     parts = [text] if text else []
     parts.extend(links(msg))
     body = " ".join(parts) or _("(empty message)")
     when = stamp(msg.get("created"))
     prefix = f"[{when}] " if when else ""
-    return f"{prefix}{speaker(msg, client_name, operators)}: {body}"
+    return f"{prefix}{plain(speaker(msg, client_name, operators))}: {body}"
 
 
 def render(messages: list[dict], client_name: str, operators: dict, title: str = "") -> str:
