@@ -24,6 +24,7 @@ WEBHOOK_NAME = "Bitrix24 (b24app)"
 WEBHOOK_EVENTS = [
     "inbox",
     "outbox",
+    "outbox_status",
     "new_request",
     "close_dialog",
     "close_request",

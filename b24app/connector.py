@@ -102,10 +102,13 @@ def _deactivate_command(line: str) -> tuple[str, dict]:
     return "imconnector.activate", {"CONNECTOR": CONNECTOR_ID, "LINE": line, "ACTIVE": 0}
 
 
-def plan(old_common: dict, new_common: dict) -> tuple[str, str]:
-    """(line to deactivate, line to activate); '' where nothing is to be done."""
-    old, new = line_of(old_common), line_of(new_common)
-    return (old if old and old != new else ""), new
+def plan(old_common: dict, new_common: dict) -> tuple[list[str], list[str]]:
+    """(lines to deactivate, lines to activate): every line in use — the main one and each
+    channel's own (`openline_<channel_id>`) — gets the connector."""
+    from .flows.ol_routing import lines_in_use
+
+    old, new = lines_in_use(old_common), lines_in_use(new_common)
+    return sorted(old - new), sorted(new)
 
 
 def sync(portal: Portal, old_common: dict, new_common: dict) -> str:
@@ -114,11 +117,12 @@ def sync(portal: Portal, old_common: dict, new_common: dict) -> str:
     if not off and not on:
         return ""
     client = portal_client(portal)
-    commands = {"deactivate": _deactivate_command(off)} if off else {}
+    commands = {f"deactivate_{line}": _deactivate_command(line) for line in off}
     try:
         if on:
             register(client)
-            commands.update(_activate_commands(on))
+        for line in on:
+            commands.update({f"{key}_{line}": cmd for key, cmd in _activate_commands(line).items()})
         result = client.batch(commands)
         result.raise_first()
     except (Bitrix24Error, ConnectorError) as exc:

@@ -267,6 +267,7 @@ class Chat2DeskClient(ActionsMixin):
         attachment_filename: str | None = None,
         type: str = "to_client",
         open_dialog: bool | None = None,
+        operator_id=None,
     ) -> dict:
         """Send a message to a client; returns `message_id`, `dialog_id`, `request_id`, …"""
         body = {
@@ -278,6 +279,7 @@ class Chat2DeskClient(ActionsMixin):
             "attachment_filename": attachment_filename,
             "type": type,
             "open_dialog": open_dialog,
+            "operator_id": operator_id,
         }
         body = {key: value for key, value in body.items() if value is not None}
         return self._data("POST", "/messages", body=body)

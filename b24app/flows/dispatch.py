@@ -19,7 +19,7 @@ def _record_only(ctx: Context, event: C2DEvent) -> Outcome:
 @cache
 def _handlers() -> dict:
     """Built lazily so that each flow module stays importable on its own."""
-    from . import dialog_close, notify, open_lines, robot, tags
+    from . import dialog_close, notify, ol_routing, open_lines, robot, tags
 
     return {
         "inbox": combine(notify.on_inbox, open_lines.on_inbox),
@@ -27,7 +27,8 @@ def _handlers() -> dict:
         "new_request": _record_only,
         "close_dialog": dialog_close.on_close,
         "close_request": dialog_close.on_close,
-        "dialog_transferred": notify.on_transfer,
+        "dialog_transferred": combine(notify.on_transfer, ol_routing.on_transfer),
+        "outbox_status": ol_routing.on_delivery_error,
         "add_tag_to_request": tags.on_tag_event,
         "delete_tag_from_request": tags.on_tag_event,
         "add_tag_to_client": tags.on_tag_event,

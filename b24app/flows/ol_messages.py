@@ -38,6 +38,7 @@ class LineMessage:
     is_group: bool = False
     sender_phone: str | None = None
     operator_side: bool = False
+    operator_name: str = ""
 
 
 def _truthy(value) -> bool:
@@ -129,7 +130,7 @@ def line_text(msg: LineMessage, sign_group_phone: bool) -> str:
     """Text as the operator reads it: group chats signed with the sender's phone when asked."""
     text = plain(msg.text)
     if msg.operator_side:
-        return operator_prefix() + text
+        return (f"{msg.operator_name}: " if msg.operator_name else operator_prefix()) + text
     if msg.is_group and sign_group_phone and msg.sender_phone:
         return f"{plain(msg.sender_phone)}: {text}"
     return text

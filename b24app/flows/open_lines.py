@@ -13,6 +13,7 @@ from ..clients.chat2desk import Chat2DeskError
 from ..connector import CONNECTOR_ID
 from ..journal import Outcome
 from . import ol_messages as om
+from . import ol_routing
 
 log = logging.getLogger(__name__)
 KIND_MSG = "ol_msg"  # Chat2Desk message id → relayed into the line (exactly once)
@@ -52,6 +53,8 @@ def on_inbox(ctx, event) -> Outcome:
     """A client wrote: relay the message into the Open Line."""
     if not line_id(ctx):
         return Outcome("ignored", "")
+    if ol_routing.hold(ctx, event):
+        return Outcome("done", _("Held for the Open Line until Chat2Desk assigns an operator."))
     return _relay_event(ctx, event, operator_side=False)
 
 
@@ -75,13 +78,19 @@ def _relay_event(ctx, event, *, operator_side: bool) -> Outcome:
     ok, reason = _allowed(ctx, event)
     if not ok:
         return Outcome("filtered", _("Not relayed to the Open Line: %(why)s.", why=reason))
-    msg = om.from_webhook(event, operator_side=operator_side)
+    msg = ol_routing.signed(
+        ctx, om.from_webhook(event, operator_side=operator_side), event.operator_id
+    )
     payload = event.payload
     client = payload.get("client") if isinstance(payload.get("client"), dict) else None
     route = {"channel_id": event.channel_id, "transport": payload.get("transport")}
-    if not relay(ctx, [*_earlier_failed(ctx, event), msg], client=client, route=route):
+    waiting = [om.from_webhook(e) for e in ol_routing.held(ctx, event.dialog_id)]
+    sent = relay(ctx, [*waiting, *_earlier_failed(ctx, event), msg], client=client, route=route)
+    ol_routing.release(ctx, event.dialog_id)
+    if not sent:
         return Outcome("ignored", _("Already relayed to the Open Line."))
-    return Outcome("done", _("Relayed to Open Line %(line)s.", line=line_id(ctx)))
+    line = ol_routing.line_for(ctx, event.channel_id)
+    return Outcome("done", _("Relayed to Open Line %(line)s.", line=line))
 
 
 def _earlier_failed(ctx, event) -> list:
@@ -104,7 +113,7 @@ def relay(ctx, messages: list, client: dict | None = None, route: dict | None = 
     fresh = [m for m in messages if _claim(ctx, KIND_MSG, m.id, {"dialog_id": m.dialog_id})]
     if not fresh:
         return 0
-    line = line_id(ctx)
+    line = ol_routing.line_for(ctx, (route or {}).get("channel_id"))
     try:
         card = client if client and client.get("name") else _card(ctx, fresh[0].client_id)
         sign = bool(ctx.settings.get("common", {}).get("sign_group_phone"))
@@ -211,6 +220,7 @@ def _answer(ctx, line: str, item: dict) -> int:
             route,
             _operator_files(message.get("files")),
             ref=b24_id,
+            operator_id=ol_routing.credited_operator(ctx, message.get("user_id")),
         )
     except Exception:
         ctx.records.forget(KIND_REPLY, b24_id)
@@ -229,8 +239,11 @@ def _operator_files(files) -> list[dict]:
     return out
 
 
-def send_to_client(ctx, client_id, text: str, route: dict, files=(), ref: str = "") -> list[str]:
-    """POST /messages for the text and each file; our outbox echoes are marked as ours."""
+def send_to_client(
+    ctx, client_id, text: str, route: dict, files=(), ref: str = "", operator_id=None
+) -> list[str]:
+    """POST /messages for the text and each file (as the mapped operator of the Bitrix24 user
+    who answered, when there is one); our outbox echoes are marked as ours."""
     parts = [(text, None, None)] if text else []
     parts += [("", f["url"], f.get("name") or None) for f in files]
     ids = []
@@ -245,6 +258,7 @@ def send_to_client(ctx, client_id, text: str, route: dict, files=(), ref: str = 
                 attachment_filename=name,
                 channel_id=route.get("channel_id"),
                 transport=route.get("transport"),
+                operator_id=operator_id,
             )
             mid = str((res or {}).get("message_id") or "")
             if mid:

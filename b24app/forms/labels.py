@@ -20,3 +20,7 @@ SHOW = {
 }
 TAB_ACCESS = _l("Who sees the Chat2Desk tab in CRM cards")
 TAB_USERS = _l("Users who may use the tab")
+OL_SIGN_OPERATOR = _l("Show the operator's name on replies typed in Chat2Desk")
+OL_WAIT_OPERATOR = _l("Hold messages until Chat2Desk assigns an operator")
+OL_DELIVERY_ERRORS = _l("Report Chat2Desk delivery failures in the Open Line")
+ESCALATE_MINUTES = _l("Escalate an unanswered message after (minutes)")

@@ -2,7 +2,8 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField
+from wtforms import BooleanField, IntegerField
+from wtforms.validators import NumberRange, Optional
 
 from . import labels
 from .fields import LiveMultiSelectField, LiveSelectField
@@ -29,6 +30,23 @@ class CommonForm(FlaskForm):
         description=_l("In group chats each relayed message starts with the sender's phone."),
     )
     dialog_links = LiveSelectField(labels.DIALOG_LINKS)
+    ol_sign_operator = BooleanField(
+        labels.OL_SIGN_OPERATOR,
+        description=_l("The Open Line shows who answered instead of “Operator (Chat2Desk)”."),
+    )
+    ol_wait_operator = BooleanField(
+        labels.OL_WAIT_OPERATOR,
+        description=_l(
+            "Nothing reaches the line until the dialog has an operator; then the held "
+            "messages follow in order."
+        ),
+    )
+    ol_delivery_errors = BooleanField(
+        labels.OL_DELIVERY_ERRORS,
+        description=_l(
+            "A message Chat2Desk could not deliver to the client is reported in the line."
+        ),
+    )
 
 
 class TagsForm(FlaskForm):
@@ -71,6 +89,18 @@ class OperatorsForm(FlaskForm):
     show_dialog_id = BooleanField(labels.SHOW["show_dialog_id"])
     show_dialog_link = BooleanField(labels.SHOW["show_dialog_link"])
     show_entity_links = BooleanField(labels.SHOW["show_entity_links"])
+    escalate_minutes = IntegerField(
+        labels.ESCALATE_MINUTES,
+        default=0,
+        validators=[
+            Optional(),
+            NumberRange(0, 1440, _l("Between 0 (off) and 1440 minutes (one day).")),
+        ],
+        description=_l(
+            "An incoming message nobody answered in time notifies the next step: operator → "
+            "supervisors → administrators. 0 = off."
+        ),
+    )
 
 
 class CrmForm(FlaskForm):

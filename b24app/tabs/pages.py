@@ -17,25 +17,54 @@ from .options import (
 from .rows import analytics_rows, channel_rows, custom_field_rows, operator_rows
 
 NEEDS_OPENLINES = _l("Works only with “%(other)s” on.")
+BLANK_LINE = ""
+
+
+def _channels(page: TabPage) -> list:
+    """Chat2Desk channels for the per-channel lines, when Chat2Desk is connected and answers."""
+    from .. import choices
+
+    if page.ctx.portal.connection is None:
+        return []
+    try:
+        return choices.chat2desk(page.ctx.portal).channels
+    except Exception:  # noqa: BLE001 - without the list there are no per-channel rows
+        return []
 
 
 def common(page: TabPage) -> None:
-    """Common: notifications, Open Lines, group-chat signature, dialog links."""
+    """Common: notifications, Open Lines (a line per channel, options), dialog links."""
     stored, lines = page.ctx.stored["common"], page.ctx.b24.openlines
-    form = page.form = forms.CommonForm(data=stored)
+    rows = [
+        (f"openline_{name.removeprefix('channel_')}", label, why)
+        for name, label, why in channel_rows(_channels(page))
+    ]
+    form = page.form = forms.with_rows(forms.CommonForm, rows)(data=stored)
     mark(form.openline_id, openline_options(lines), stored.get("openline_id"))
+    main = [(BLANK_LINE, _("— the main Open Line —")), *openline_options(lines)[1:]]
+    for name, *_rest in rows:
+        mark(form[name], main, stored.get(name))
+    routed = {r[0] for r in rows}
+    base = [n for n in form._fields if n != "csrf_token" and n not in routed]
+    page.sections = [(None, base), (_("Open Line per Chat2Desk channel"), [r[0] for r in rows])]
+    page.disables["openlines_enabled"] = " ".join(
+        ["openline_id", "sign_group_phone", "ol_sign_operator", "ol_wait_operator"]
+        + ["ol_delivery_errors", *(r[0] for r in rows)]
+    )
     form.dialog_links.choices = [
         ("chat2desk", _("Chat2Desk web")),
         ("bitrix24", _("The Bitrix24 app (inside the portal)")),
     ]
-    page.disables["openlines_enabled"] = "openline_id sign_group_phone"
-    page.whys["sign_group_phone"] = str(NEEDS_OPENLINES) % {"other": forms.labels.OPENLINES_ENABLED}
+    for name in ("sign_group_phone", "ol_sign_operator", "ol_wait_operator", "ol_delivery_errors"):
+        page.whys[name] = str(NEEDS_OPENLINES) % {"other": forms.labels.OPENLINES_ENABLED}
     if page.ctx.stored["tags"].get("send_previous_on_tag"):
         page.whys["openlines_enabled"] = _(
             "“%(name)s” on the Tags tab depends on this.", name=forms.labels.SEND_PREVIOUS_ON_TAG
         )
     if not lines and not stored.get("openlines_enabled"):
         page.off |= {"openlines_enabled", "openline_id", "sign_group_phone"}
+        page.off |= {"ol_sign_operator", "ol_wait_operator", "ol_delivery_errors"}
+        page.off |= {r[0] for r in rows}
         page.whys["openlines_enabled"] = _(
             "There are no Open Lines on this portal. Create one in Contact Center, "
             "then press “Refresh lists”."
@@ -130,6 +159,7 @@ def operators(page: TabPage) -> None:
     page.sections = [
         (_("Operators"), [r[0] for r in rows]),
         (_("Notifications"), ["notify_assignment", *SHOW_KEYS]),
+        (_("Escalation"), ["escalate_minutes"]),
     ]
     page.buttons.append(("match_email", _("Match by e-mail")))
     page.notes.append(

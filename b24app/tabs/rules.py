@@ -30,6 +30,11 @@ def common_errors(data: dict, stored: dict, tags: dict) -> dict[str, str]:
         errors["sign_group_phone"] = _(
             "This needs “%(other)s” to be on.", other=labels.OPENLINES_ENABLED
         )
+    if not data.get("openlines_enabled"):
+        for name, value in data.items():
+            routed = name.startswith("openline_") and name != "openline_id"
+            if value and (routed or name.startswith("ol_")):
+                errors[name] = _("This needs “%(other)s” to be on.", other=labels.OPENLINES_ENABLED)
     turning_off = stored.get("openlines_enabled") and data.get("sign_group_phone")
     dependents = [str(labels.SIGN_GROUP_PHONE)] if turning_off else []
     if tags.get("send_previous_on_tag"):

@@ -51,13 +51,19 @@ def test_common_saves_and_reloads(sandbox, portal_name, admin):
         },
     )
     assert resp.status_code == 302
-    assert stored(sandbox, portal_name, "common") == {
+    saved = stored(sandbox, portal_name, "common")
+    assert {k: v for k, v in saved.items() if not k.startswith(("ol_", "openline_"))} == {
         "notify_incoming": False,
         "openlines_enabled": True,
-        "openline_id": "2",
         "sign_group_phone": True,
         "dialog_links": "bitrix24",
     }
+    assert saved["openline_id"] == "2"
+    assert {k: v for k, v in saved.items() if k.startswith("ol_")} == dict.fromkeys(
+        ("ol_sign_operator", "ol_wait_operator", "ol_delivery_errors"), False
+    )
+    routes = {k: v for k, v in saved.items() if k.startswith("openline_") and k != "openline_id"}
+    assert routes and set(routes.values()) == {""}  # one blank line choice per channel
     html = page(sandbox, resp.headers["Location"].split("?")[0], admin).text
     assert "Settings saved." in html
     assert not checked(html, "notify_incoming") and checked(html, "sign_group_phone")

@@ -294,6 +294,8 @@ def _store_outgoing(company, target: dict, body: dict, kind: str) -> dict:
         extra["attachments"] = [{"name": name, "link": body["attachment"]}]
     if body.get("transport"):
         extra["transport"] = body["transport"]
+    if _as_int(body.get("operator_id")) in company.operators:  # reference/chat2desk.md §4.7
+        extra["operator_id"] = _as_int(body["operator_id"])
     open_dialog = _truthy(body.get("open_dialog", True))
     return send_outgoing(
         state(), company, target, body.get("text"), kind=kind, open_dialog=open_dialog, **extra

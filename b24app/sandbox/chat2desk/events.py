@@ -231,6 +231,28 @@ def _client_updated(state, company, ov):
     return {"client_id": client["id"], **{k: client.get(k) for k in keys}}
 
 
+def _outbox_status(state, company, ov):
+    """A delivery error from the messenger (`outbox_status`, reference/chat2desk.md §5.3: the
+    payload is not documented beyond its text; the fake sends the message's ids with it)."""
+    if ov.get("message_id"):
+        msg = _get(company.messages, ov["message_id"], "message")
+    else:
+        client = _client(company, ov)
+        sent = [m for m in company.messages.values() if m["client_id"] == client["id"]]
+        sent = [m for m in sent if m["type"] == "to_client"]
+        if not sent:
+            raise UnknownObjectError("the client has no outgoing message")
+        msg = sent[-1]
+    msg.update(recipient_status="failed", status="failed")
+    keys = ("dialog_id", "client_id", "channel_id", "request_id", "operator_id", "transport")
+    return {
+        "message_id": msg["id"],
+        **{key: msg[key] for key in keys},
+        "status": "failed",
+        "text": ov.get("text", "The messenger did not accept the message"),
+    }
+
+
 GENERATORS = {
     "inbox": _inbox,
     "outbox": _outbox,
@@ -243,6 +265,7 @@ GENERATORS = {
     "close_dialog": _close_dialog,
     "close_request": _close_request,
     "client_updated": _client_updated,
+    "outbox_status": _outbox_status,
 }
 
 
