@@ -5,6 +5,7 @@ does nothing (CONTRACT §8 "CRM tab refusals"). Actions other than a reply leave
 note (`type=comment`, never shown to the client) so they show up in the dialog's transcript.
 """
 
+from contextlib import suppress
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
@@ -31,6 +32,8 @@ def act(ctx, view: TabView, action: str, data: dict, user_id: int) -> Done:
     client, dialog = view.dialog(data.get("dialog_id"))
     if action not in DIALOG_ACTIONS or dialog is None:
         return Done(False, _("This dialog is not one of this record's dialogs; nothing was done."))
+    with suppress(Exception):  # the cached user list names the user in the note; else the id
+        ctx.b24_lists  # noqa: B018
     return HANDLERS[action](ctx, client, dialog, data, ctx.user_label(user_id))
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from flask import Flask, Response
 
-from . import control, oauth, rest, ui, ui_automation  # noqa: F401 - routes on ui.bp
+from . import control, oauth, rest, ui, ui_automation, ui_crm  # noqa: F401 - routes on ui.bp
 from .state import FakeState
 
 __all__ = ["FakeState", "create_fake_bitrix24"]
