@@ -1,8 +1,12 @@
 """The two Bitrix24 requests of a close: one read batch, one chained write batch (halt on error).
 
-The entity is created with ORIGIN_VERSION "pending" and marked "transcript" after the comment, in
-the same batch. So the read batch of any retry — even after "the write succeeded but the answer
-was lost" — tells what is done: marked → nothing; unmarked → comment + mark; absent → everything.
+Deals and leads have no ORIGIN_VERSION (api-reference/crm/main-entities-fields.md) and a portal
+drops unknown fields, so the done-marker lives in ORIGIN_ID, which they do have and which stays
+writable (crm-deal-fields.md: isReadOnly false): the entity is created with ORIGIN_ID
+"pending:<origin>" and set to "<origin>" after the comment, in the same batch. The read batch of any
+retry — even after "the write ran but the answer was lost" — finds either (`@ORIGIN_ID`, "IN",
+crm-deal-list.md) and tells what is done: "<origin>" → nothing; pending → comment + mark; absent →
+everything.
 """
 
 import time
@@ -15,7 +19,7 @@ from flask_babel import gettext as _
 from ..clients.bitrix24 import TransportError
 from .close_plan import ORIGINATOR, Plan
 
-PENDING, DONE = "pending", "transcript"
+PENDING = "pending:"
 CLAIM_KIND, CLAIM_STALE_SECONDS = "close_claim", 300
 
 
@@ -64,8 +68,11 @@ def read_commands(ctx, plan: Plan, found: Found) -> dict:
         cmds["entity"] = (
             f"crm.{plan.kind}.list",
             {
-                "filter": {"ORIGINATOR_ID": ORIGINATOR, "ORIGIN_ID": plan.facts.origin},
-                "select": ["ID", "ORIGIN_VERSION", "CONTACT_ID"],
+                "filter": {
+                    "ORIGINATOR_ID": ORIGINATOR,
+                    "@ORIGIN_ID": [plan.facts.origin, PENDING + plan.facts.origin],
+                },
+                "select": ["ID", "ORIGIN_ID", "CONTACT_ID"],
                 "order": {"ID": "ASC"},
             },
         )
@@ -113,7 +120,7 @@ def lookup(ctx, plan: Plan) -> Found:
     rows = res.result.get("entity") or []
     if rows:
         found.entity_id = _int(rows[0].get("ID"))
-        found.marked = rows[0].get("ORIGIN_VERSION") == DONE
+        found.marked = any(row.get("ORIGIN_ID") == plan.facts.origin for row in rows)
         if found.contact_id is None and _int(rows[0].get("CONTACT_ID")):
             found.contact_id = _int(rows[0].get("CONTACT_ID"))
             found.contact_how = _("already linked to the entity")
@@ -137,7 +144,8 @@ def write_commands(plan: Plan, found: Found) -> dict:
         if contact_ref is None and kind == "deal":
             cmds["contact"] = ("crm.contact.add", {"fields": plan.contact_fields})
             contact_ref = "$result[contact]"
-        fields = {**plan.fields, "ORIGIN_VERSION": PENDING, **_contact_link(plan, contact_ref)}
+        pending = {"ORIGIN_ID": PENDING + plan.facts.origin}
+        fields = {**plan.fields, **pending, **_contact_link(plan, contact_ref)}
         cmds["entity"] = (
             f"crm.{kind}.add",
             {"fields": fields, "params": {"REGISTER_SONET_EVENT": "Y"}},
@@ -147,7 +155,8 @@ def write_commands(plan: Plan, found: Found) -> dict:
         "crm.timeline.comment.add",
         {"fields": {"ENTITY_ID": entity_ref, "ENTITY_TYPE": kind, "COMMENT": plan.comment}},
     )
-    cmds["mark"] = (f"crm.{kind}.update", {"id": entity_ref, "fields": {"ORIGIN_VERSION": DONE}})
+    done = {"ORIGIN_ID": plan.facts.origin}
+    cmds["mark"] = (f"crm.{kind}.update", {"id": entity_ref, "fields": done})
     return cmds
 
 

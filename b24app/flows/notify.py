@@ -150,7 +150,9 @@ def send(ctx, messages: dict[int, str], dialog_id) -> str:
         {
             f"u{uid}": (
                 "im.notify.system.add",
-                {"USER_ID": uid, "MESSAGE": text, "TAG": f"c2d:{dialog_id}"},
+                # a TAG removes every earlier notice with it, for every user
+                # (api-reference/chats/notifications/im-notify-system-add.md): one per recipient
+                {"USER_ID": uid, "MESSAGE": text, "TAG": f"c2d:{dialog_id}:{uid}"},
             )
             for uid, text in failed.items()
         }

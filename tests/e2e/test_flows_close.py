@@ -49,7 +49,7 @@ def test_lead_in_classic_mode(sandbox, portal_name):
     _client, payload, row = _close(world)
     lead = _only(world.b24()["leads"])
     assert lead["ORIGIN_ID"] == f"request:{payload['request_id']}"
-    assert lead["ORIGINATOR_ID"] == "chat2desk" and lead["ORIGIN_VERSION"] == "transcript"
+    assert lead["ORIGINATOR_ID"] == "chat2desk" and "ORIGIN_VERSION" not in lead
     assert lead["NAME"] == "Ivan Smirnov" and lead["PHONE"][0]["VALUE"] == "+79161234567"
     assert world.b24()["deals"] == {} and world.b24()["contacts"] == {}
     assert f"Created lead #{lead['ID']}" in row.decision

@@ -19,7 +19,8 @@ def _one_deal_one_comment(world) -> dict:
     assert len(state["deals"]) == 1, state["deals"]
     deal = next(iter(state["deals"].values()))
     assert [c["ENTITY_ID"] for c in state["comments"]] == [int(deal["ID"])]
-    assert deal["ORIGIN_VERSION"] == "transcript"
+    assert deal["ORIGIN_ID"].startswith("request:")  # marked done (no "pending:" left)
+    assert "ORIGIN_VERSION" not in deal  # a deal has no such field; the portal drops it
     assert len(state["contacts"]) == 1
     return deal
 
@@ -101,8 +102,7 @@ def test_entity_without_transcript_mark_gets_only_comment_and_mark(sandbox, port
                 "TITLE": "half done",
                 "ORIGINATOR_ID": "chat2desk",
                 "CONTACT_ID": "",
-                "ORIGIN_ID": f"request:{dialog['last_request_id']}",
-                "ORIGIN_VERSION": "pending",
+                "ORIGIN_ID": f"pending:request:{dialog['last_request_id']}",
             }
         },
     )
@@ -113,7 +113,7 @@ def test_entity_without_transcript_mark_gets_only_comment_and_mark(sandbox, port
     assert cmds[-2:] == ["crm.timeline.comment.add", "crm.deal.update"]
     state = world.b24()
     assert len(state["deals"]) == 1
-    assert state["deals"][str(deal_id)]["ORIGIN_VERSION"] == "transcript"
+    assert state["deals"][str(deal_id)]["ORIGIN_ID"] == f"request:{dialog['last_request_id']}"
     assert [c["ENTITY_ID"] for c in state["comments"]] == [deal_id]
     assert f"Completed deal #{deal_id}" in world.journal()[-1].decision
 

@@ -60,7 +60,7 @@ def test_without_bot_system_notification_with_dialog_tag(sandbox, portal_name):
     payload = _inbox(world)
     assert methods(world.b24_log()) == ["im.notify.system.add"]
     [note] = world.b24()["notifications"]
-    assert note["USER_ID"] == 2 and note["TAG"] == f"c2d:{payload['dialog_id']}"
+    assert note["USER_ID"] == 2 and note["TAG"] == f"c2d:{payload['dialog_id']}:2"
     assert "system notification" in world.journal()[-1].decision
 
 

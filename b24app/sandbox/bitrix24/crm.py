@@ -92,7 +92,8 @@ def lead_add(ctx: Ctx, fields: Any) -> int:
                 person[key] = [
                     {"VALUE": i["VALUE"], "VALUE_TYPE": i["VALUE_TYPE"]} for i in person[key]
                 ]
-        contact_id = cs.add(ctx, "contact", {**person, "LEAD_ID": lead_id})
+        contact_id = cs.add(ctx, "contact", person)
+        ctx.portal.contacts[contact_id]["LEAD_ID"] = lead_id  # read-only: set by the conversion
     skip = {
         "ID",
         "STATUS_ID",
@@ -107,8 +108,8 @@ def lead_add(ctx: Ctx, fields: Any) -> int:
         "BIRTHDATE",
     }
     deal = {k: v for k, v in lead.items() if k not in skip and not k.startswith("UF_")}
-    deal.update({"LEAD_ID": lead_id, "CONTACT_ID": contact_id})
-    cs.add(ctx, "deal", deal)
+    deal["CONTACT_ID"] = contact_id
+    ctx.portal.deals[cs.add(ctx, "deal", deal)]["LEAD_ID"] = lead_id
     return lead_id
 
 

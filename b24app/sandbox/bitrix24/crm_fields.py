@@ -1,4 +1,7 @@
-"""Field descriptors for `crm.deal.fields`, `crm.lead.fields`, `crm.item.fields`."""
+"""Field descriptors for `crm.deal.fields`, `crm.lead.fields`, `crm.item.fields`.
+
+Standard fields as api-reference/crm/main-entities-fields.md lists them (a subset).
+"""
 
 from __future__ import annotations
 
@@ -36,6 +39,8 @@ _STANDARD = {
         ("BEGINDATE", "date", "Start date", ""),
         ("CLOSEDATE", "date", "End date", ""),
         ("LEAD_ID", "crm_lead", "Lead", "ro"),
+        ("COMPANY_ID", "crm_company", "Company", ""),
+        ("ADDITIONAL_INFO", "string", "Additional information", ""),
     ],
     "lead": [
         ("NAME", "string", "First name", ""),
@@ -47,13 +52,24 @@ _STANDARD = {
         ("PHONE", "crm_multifield", "Phone", "multi"),
         ("EMAIL", "crm_multifield", "E-mail", "multi"),
         ("IM", "crm_multifield", "Messenger", "multi"),
+        ("WEB", "crm_multifield", "Website", "multi"),
+        ("SECOND_NAME", "string", "Second name", ""),
+        ("COMPANY_TITLE", "string", "Company name", ""),
+        ("COMPANY_ID", "crm_company", "Company", ""),
+        ("CONTACT_ID", "crm_contact", "Contact", ""),
+        ("CONTACT_IDS", "crm_contact", "Contacts", "multi"),
     ],
     "contact": [
+        # only contacts and companies have ORIGIN_VERSION (api-reference/crm/main-entities-fields.md)
+        ("ORIGIN_VERSION", "string", "Item version in data source", ""),
         ("NAME", "string", "First name", ""),
         ("LAST_NAME", "string", "Last name", ""),
         ("PHONE", "crm_multifield", "Phone", "multi"),
         ("EMAIL", "crm_multifield", "E-mail", "multi"),
         ("IM", "crm_multifield", "Messenger", "multi"),
+        ("WEB", "crm_multifield", "Website", "multi"),
+        ("SECOND_NAME", "string", "Second name", ""),
+        ("COMPANY_ID", "crm_company", "Company", ""),
     ],
 }
 _ENUM_ITEMS = [

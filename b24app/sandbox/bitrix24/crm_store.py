@@ -42,8 +42,14 @@ def validate(kind: str, fields: Any) -> dict[str, Any]:
     """Check fields of an add/update; returns them with upper-case keys."""
     if not isinstance(fields, dict):
         raise crm_error("Parameter 'fields' must be array.")
-    fields = {str(k).upper(): v for k, v in fields.items()}
     descriptors = fields_for(kind)
+    # A real portal silently drops fields the entity lacks (deals and leads have no ORIGIN_VERSION,
+    # api-reference/crm/main-entities-fields.md) and ignores read-only ones (crm-deal-fields.md).
+    fields = {
+        code: v
+        for code, v in ((str(k).upper(), v) for k, v in fields.items())
+        if code in descriptors and not descriptors[code]["isReadOnly"]
+    }
     for code, value in fields.items():
         desc = descriptors.get(code)
         if desc and desc["isDynamic"]:

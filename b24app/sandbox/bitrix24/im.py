@@ -24,9 +24,9 @@ def _notify(ctx: Ctx, params: dict[str, Any], kind: str) -> int | bool:
         return False
     tag = param(params, "TAG") or ""
     if tag:
-        ctx.portal.notifications[:] = [
-            n for n in ctx.portal.notifications if not (n["TAG"] == tag and n["USER_ID"] == uid)
-        ]
+        # "When adding a notification with an existing tag, other notifications will be removed"
+        # — whoever received them (api-reference/chats/notifications/im-notify-system-add.md).
+        ctx.portal.notifications[:] = [n for n in ctx.portal.notifications if n["TAG"] != tag]
     nid = ctx.portal.next_id("notification")
     ctx.portal.notifications.append(
         {
