@@ -35,6 +35,10 @@ TAG_EVENTS = {
     "delete_tag_from_request",
 }
 
+# Client events carry the client's own card: its id is `id` (issue #12 item 11; the ERP samples
+# in shared/reference/chat2desk.md §5.3). `client_id` is still read first.
+CLIENT_ID_KEYS = {"client_updated": ("client_id", "id"), "new_client": ("client_id", "id")}
+
 
 class MalformedEvent(ValueError):
     """The body is not a Chat2Desk event; the text says why."""
@@ -101,7 +105,11 @@ def parse(payload) -> C2DEvent:
         "message_id": _id(payload, "message_id"),
         "dialog_id": _id(payload, "dialog_id"),
         "request_id": _id(payload, "request_id"),
-        "client_id": _id(payload, "client_id", nested={"client_id": client.get("id")}),
+        "client_id": _id(
+            payload,
+            *CLIENT_ID_KEYS.get(hook_type, ("client_id",)),
+            nested={"client_id": client.get("id")},
+        ),
         "operator_id": _id(payload, "operator_id"),
         "channel_id": _id(payload, "channel_id"),
         "tag_id": _id(payload, "tag_id", "id") if hook_type in TAG_EVENTS else None,

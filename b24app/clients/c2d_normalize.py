@@ -1,12 +1,14 @@
-"""Normalise Chat2Desk records: real phone numbers and operator roles."""
+"""Normalise Chat2Desk records: real phone numbers, person names, dialog ids, operator roles."""
 
 import re
 
 MIN_PHONE_DIGITS = 7
 ROLES = ("admin", "supervisor", "operator", "disabled", "deleted")
 _STATUS_ROLES = {"admin", "supervisor", "disabled", "deleted"}
-_SUPERVISOR_WORDS = ("supervis", "супервайз", "супервиз", "superviseur")
-_ADMIN_WORDS = ("admin", "админ")
+# Access-right names in Chat2Desk's languages: "Supervayzer", "Supervizor" (uz/kk/az Latin),
+# "Адміністратор" (uk) appear in public fixtures (issue #12 item 11; RA-Company/ctd operators.go).
+_SUPERVISOR_WORDS = ("supervis", "supervayz", "superviz", "супервайз", "супервиз", "superviseur")
+_ADMIN_WORDS = ("admin", "админ", "адмін")
 
 
 def normalize_phone(value) -> str | None:
@@ -27,6 +29,39 @@ def real_phone(client: dict) -> str | None:
     if not client:
         return None
     return normalize_phone(client.get("client_phone")) or normalize_phone(client.get("phone"))
+
+
+# `[chat] 1d0bb2e221762cfcc05c`, `[tg] 807892`, `[wa] …`: a placeholder, not a person (CONTRACT §8
+# "names"; the same pseudo-id form Chat2Desk puts in `phone`, shared/reference/chat2desk.md §4.1).
+_PSEUDO = re.compile(r"^\s*\[[^\]]*\]")
+
+
+def person_name(client: dict) -> str:
+    """The client's real name, one rule for every flow: `assigned_name` (the operator's) first,
+    then `name`; a pseudo name or an empty one gives ""."""
+    for key in ("assigned_name", "name"):
+        text = str((client or {}).get(key) or "").strip()
+        if text and not _PSEUDO.match(text):
+            return text
+    return ""
+
+
+def _id(value) -> str | None:
+    return None if value in (None, "", 0, "0") else str(value)
+
+
+def dialog_client_channel(dialog: dict, rows=()) -> tuple[str | None, str | None]:
+    """Client and channel of a dialog. `GET /dialogs/{id}` has no `client_id`/`channel_id`
+    (RA-Company/ctd dialogs.go: id, state, begin, end, operator_id, last_message,
+    last_request_id, messages): they come from `last_message` (messages.go), else the messages."""
+    last = (dialog or {}).get("last_message")
+    candidates = [last] if isinstance(last, dict) else []
+    candidates += [r for r in reversed(list(rows)) if isinstance(r, dict)]
+    client = channel = None
+    for msg in candidates:
+        client = client or _id(msg.get("client_id", msg.get("clientID")))
+        channel = channel or _id(msg.get("channel_id", msg.get("channelID")))
+    return client, channel
 
 
 def _role_from_access_right(name) -> str | None:

@@ -7,6 +7,11 @@ dialog itself is fetched only when an id cannot be learnt from those.
 
 from dataclasses import dataclass, field
 
+from ..clients.c2d_normalize import dialog_client_channel
+
+# operatorID 0 in a request's messages is the system (auto-replies, bots), never an operator
+# (RA-Company/ctd request.go: `OperatorID int64`, so a message without an operator carries 0).
+SYSTEM_OPERATOR = "0"
 ID_NAMES = ("dialog_id", "request_id", "client_id", "operator_id", "channel_id")
 
 
@@ -48,10 +53,11 @@ def fill_from_dialog(ctx, facts: Facts) -> None:
     last_request = (
         dialog.get("last_request") if isinstance(dialog.get("last_request"), dict) else {}
     )
+    client_id, channel_id = dialog_client_channel(dialog)
     found = {
-        "client_id": dialog.get("client_id"),
-        "operator_id": dialog.get("operator_id"),
-        "channel_id": dialog.get("channel_id"),
+        "client_id": client_id,
+        "operator_id": dialog.get("operator_id") or None,
+        "channel_id": channel_id,
         "request_id": dialog.get("last_request_id")
         or dialog.get("request_id")
         or last_request.get("id"),
@@ -113,7 +119,7 @@ def learn_from_messages(facts: Facts) -> None:
     """Operator, channel and transport from the transcript when still unknown."""
     for msg in reversed(facts.messages):
         op = _str(msg.get("operator_id", msg.get("operatorID")))
-        if facts.operator_id is None and op:
+        if facts.operator_id is None and op and op != SYSTEM_OPERATOR:
             facts.operator_id = op
         if facts.channel_id is None:
             facts.channel_id = _str(msg.get("channel_id", msg.get("channelID")))

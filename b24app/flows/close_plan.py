@@ -16,6 +16,7 @@ from .bbcode import plain
 from .close_facts import Facts, first_client_message
 from .convert import Unconvertible, convert
 from .notify import mapped_user, operator_name
+from .people import display_name
 
 ORIGINATOR = "chat2desk"
 UTM_KEYS = ("utm_source", "utm_medium", "utm_campaign", "utm_content", "utm_term")
@@ -240,7 +241,7 @@ def make(ctx, facts: Facts, chosen: Route) -> Plan:
         facts=facts,
         route=chosen,
         phone=real_phone(client),
-        client_name=str(client.get("name") or client.get("assigned_name") or "").strip(),
+        client_name=display_name(client, facts.client_id),
     )
     plan.responsible, plan.responsible_why = responsible(ctx, facts)
     plan.fields = base_fields(ctx, plan)

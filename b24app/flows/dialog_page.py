@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass, field
 
-from ..clients.c2d_normalize import real_phone
+from ..clients.c2d_normalize import dialog_client_channel, person_name, real_phone
 from ..links import ENTITY_PATHS, entity_path, entity_url
 from . import ol_messages as om
 
@@ -21,16 +21,15 @@ class DialogPage:
 
     dialog: dict
     client: dict
+    client_id: str | None = None
+    channel_id: str | None = None
+    name: str = ""
     phone: str | None = None
     transport: str = ""
     tags: list = field(default_factory=list)
     fields: list = field(default_factory=list)
     messages: list = field(default_factory=list)
     entities: list = field(default_factory=list)
-
-    @property
-    def client_id(self):
-        return self.dialog.get("client_id") or self.client.get("id")
 
 
 class NotAllowed(Exception):
@@ -60,10 +59,11 @@ def load(ctx, dialog_id, allow=None) -> DialogPage:
     dialog = ctx.c2d.dialog(dialog_id) or {}
     if allow is not None and not allow(dialog):
         raise NotAllowed(dialog_id)
-    client_id = dialog.get("client_id")
-    client = (ctx.c2d.client(client_id) or {}) if client_id else {}
     rows = ctx.c2d.messages(dialog_id, order="asc")
-    page = DialogPage(dialog=dialog, client=client, phone=real_phone(client))
+    client_id, channel_id = dialog_client_channel(dialog, rows)
+    client = (ctx.c2d.client(client_id) or {}) if client_id else {}
+    page = DialogPage(dialog=dialog, client=client, client_id=client_id, channel_id=channel_id)
+    page.name, page.phone = person_name(client), real_phone(client)
     page.messages = [_message(row) for row in rows if isinstance(row, dict)]
     page.transport = _transport(dialog, client, rows)
     page.tags = _tags(ctx, client, dialog)
@@ -149,5 +149,5 @@ def linked_entities(ctx, dialog_id: str, client_id) -> list[dict]:
 
 def reply(ctx, page: DialogPage, text: str) -> str:
     """Send the reply box's text to the client through Chat2Desk; returns the message id."""
-    result = ctx.c2d.send_message(page.client_id, text, channel_id=page.dialog.get("channel_id"))
+    result = ctx.c2d.send_message(page.client_id, text, channel_id=page.channel_id)
     return str((result or {}).get("message_id") or "")

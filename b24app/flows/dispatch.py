@@ -20,9 +20,10 @@ def _record_only(ctx: Context, event: C2DEvent) -> Outcome:
 def _handlers() -> dict:
     """Built lazily so that each flow module stays importable on its own."""
     from . import dialog_close, notify, ol_routing, open_lines, robot, tags
+    from .first_message import with_dialog
 
     return {
-        "inbox": combine(notify.on_inbox, open_lines.on_inbox),
+        "inbox": with_dialog(combine(notify.on_inbox, open_lines.on_inbox)),
         "outbox": open_lines.on_outbox,
         "new_request": _record_only,
         "close_dialog": dialog_close.on_close,

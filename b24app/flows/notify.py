@@ -10,6 +10,7 @@ from ..journal import Outcome
 from ..links import dialog_link, entity_url
 from . import tags
 from .bbcode import plain
+from .people import display_name
 
 CLIENT_TYPES = ("", "from_client")
 
@@ -95,7 +96,7 @@ def entity_links(ctx, event) -> list[str]:
 
 def client_name(event) -> str:
     client = event.payload.get("client") if isinstance(event.payload.get("client"), dict) else {}
-    return str(client.get("name") or client.get("assigned_name") or "").strip()
+    return display_name(client, event.client_id)
 
 
 def inbox_message(ctx, event, user_id: int, entities: list[str]) -> str:

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 
 from ..clients.c2d_normalize import real_phone
 from .bbcode import plain, safe_url
+from .people import ol_name
 
 MEDIA_KEYS = ("photo", "video", "audio", "pdf")
 # Operator-side messages cannot be sent as such through imconnector.send.messages (it only
@@ -138,8 +139,10 @@ def line_text(msg: LineMessage, sign_group_phone: bool) -> str:
 
 def connector_item(msg: LineMessage, client: dict, sign_group_phone: bool) -> dict:
     """One MESSAGES entry of imconnector.send.messages (CONTRACT §8 ids)."""
-    name = plain(client.get("assigned_name") or client.get("name") or f"#{msg.client_id}")
-    user = {"id": msg.client_id, "name": name, "skip_phone_validate": "Y"}
+    user = {"id": msg.client_id, "skip_phone_validate": "Y"}
+    name = ol_name(client)
+    if name:
+        user["name"] = name
     phone = real_phone(client) if client else None
     if phone:
         user["phone"] = phone

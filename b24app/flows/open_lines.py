@@ -14,6 +14,7 @@ from ..connector import CONNECTOR_ID
 from ..journal import Outcome
 from . import ol_messages as om
 from . import ol_routing
+from .first_message import require_dialog
 
 log = logging.getLogger(__name__)
 KIND_MSG = "ol_msg"  # Chat2Desk message id → relayed into the line (exactly once)
@@ -70,6 +71,8 @@ def on_outbox(ctx, event) -> Outcome:
 
 
 def _relay_event(ctx, event, *, operator_side: bool) -> Outcome:
+    if event.message_id and event.client_id and event.request_id:
+        require_dialog(event)
     if not (event.message_id and event.dialog_id and event.client_id):
         return Outcome(
             "ignored",

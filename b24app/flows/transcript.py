@@ -38,6 +38,8 @@ def speaker(msg: dict, client_name: str, operators: dict) -> str:
         return client_name or _("Client")
     if kind == "autoreply":
         return _("Auto-reply")
+    if str(_operator_id(msg)) == "0" and kind != "comment":
+        return _("System")  # operatorID 0: no operator (RA-Company/ctd request.go, int64)
     operator = operators.get(str(_operator_id(msg))) or _("Operator")
     if kind == "comment" or system_type == "comment":
         return _("%(operator)s (internal comment)", operator=operator)

@@ -60,7 +60,7 @@ _STANDARD = {
         ("CONTACT_IDS", "crm_contact", "Contacts", "multi"),
     ],
     "contact": [
-        # only contacts and companies have ORIGIN_VERSION (api-reference/crm/main-entities-fields.md)
+        # only contacts and companies have it (api-reference/crm/main-entities-fields.md)
         ("ORIGIN_VERSION", "string", "Item version in data source", ""),
         ("NAME", "string", "First name", ""),
         ("LAST_NAME", "string", "Last name", ""),

@@ -154,8 +154,10 @@ def tags():
 
 @bp.get("/custom_client_fields")
 def custom_client_fields():
-    """List custom client field definitions."""
-    return page(list(g.company.custom_fields.values()))
+    """List custom client field definitions: `status: "ok"` and no `meta`
+    (RA-Company/ctd custom-client-fields.go checks "ok" for this one endpoint)."""
+    with state().lock:
+        return jsonify({"status": "ok", "data": list(g.company.custom_fields.values())})
 
 
 @bp.get("/clients")
@@ -172,14 +174,19 @@ def clients():
             if want
             and want in (re.sub(r"\D", "", str(c[k] or "")) for k in ("phone", "client_phone"))
         ]
-    return page(found)
+    return page([card(c) for c in found])
 
 
 @bp.get("/clients/<int:client_id>")
 def client(client_id: int):
     """One client card."""
     found = g.company.clients.get(client_id)
-    return ok(found) if found else not_found()
+    return ok(card(found)) if found else not_found()
+
+
+def card(client: dict) -> dict:
+    """A client as the API shows it (the store's own bookkeeping keys left out)."""
+    return {k: v for k, v in client.items() if k != "group_sender"}
 
 
 @bp.get("/dialogs/<int:dialog_id>")
@@ -187,7 +194,16 @@ def dialog(dialog_id: int):
     """One dialog."""
     with state().lock:
         found = g.company.dialogs.get(dialog_id)
-        return ok(g.company.dialog_view(found)) if found else not_found()
+        return ok(api_dialog(g.company.dialog_view(found))) if found else not_found()
+
+
+# `GET /dialogs/{id}`: exactly these keys — no client_id, no channel_id (RA-Company/ctd dialogs.go).
+DIALOG_KEYS = ("id", "state", "begin", "end", "operator_id", "last_message", "last_request_id")
+
+
+def api_dialog(view: dict) -> dict:
+    """A dialog as Chat2Desk's API shows it (the store keeps more)."""
+    return {**{key: view.get(key) for key in DIALOG_KEYS}, "messages": view.get("messages", 0)}
 
 
 @bp.get("/messages")
@@ -225,7 +241,8 @@ def _request_message(company, msg: dict) -> dict:
         "read": msg["read"],
         "created": unix_time(msg["created"]) or 0,
         "clientID": msg["client_id"],
-        "operatorID": msg["operator_id"],
+        # int64 in RA-Company/ctd request.go: a message without an operator (system) carries 0
+        "operatorID": msg["operator_id"] or 0,
         "channelID": msg["channel_id"],
         "companyID": company.company_id,
         "dialogID": msg["dialog_id"],

@@ -115,7 +115,14 @@ def _inbox(state, company, ov):
     if ov.get("attachment"):
         name = os.path.basename(str(ov["attachment"])) or "file"
         msg["attachments"] = [{"name": name, "link": ov["attachment"]}]
-    return message_payload(company, msg, "inbox", is_new_request=not was_open)
+    if client.get("group_sender"):
+        msg["extra_data"] = {"is_group": True, "sender_phone": client["group_sender"]}
+    payload = message_payload(company, msg, "inbox", is_new_request=not was_open)
+    if not was_open and dialog["operator_id"] is None:
+        # A new request nobody has taken yet: `[operator_id] => [dialog_id] => …
+        # [is_new_request] => 1` (c2dbr-pt.gitbook.io/c2dbr/api-and-webhooks/webhooks-post).
+        payload.update(dialog_id=None, operator_id=None, is_new_request=1)
+    return payload
 
 
 def _outbox(state, company, ov):
@@ -228,7 +235,8 @@ def _client_updated(state, company, ov):
     if isinstance(custom, dict):
         client["custom_fields"].update({str(k): v for k, v in custom.items()})
     keys = ("name", "phone", "client_phone", "assigned_name", "comment", "custom_fields")
-    return {"client_id": client["id"], **{k: client.get(k) for k in keys}}
+    # the client card's own fields, its id in `id` (shared/reference/chat2desk.md §5.3 [ERP])
+    return {"id": client["id"], **{k: client.get(k) for k in keys}}
 
 
 def _outbox_status(state, company, ov):

@@ -93,6 +93,36 @@ CLIENTS = [
         ],
     },
 ]
+# A widget visitor who left no name: name and phone are both the pseudo id, as in Chat2Desk's
+# webhook-signature example (Postman "Chat2Desk Public API", shared/reference/chat2desk.md §5.2).
+PSEUDO_CLIENT = {
+    "name": "[chat] 1d0bb2e221762cfcc05c",
+    "assigned_name": None,
+    "phone": "[chat] 1d0bb2e221762cfcc05c",
+    "client_phone": None,
+    "channel": 3,
+    "transport": "widget",
+    "operator": None,
+    "state": "closed",
+    "custom_fields": {},
+    "utm": None,
+    "talk": [("from_client", "test7")],
+}
+# A WhatsApp group chat: its messages name the sender's phone (CONTRACT §8 "group-chat message").
+GROUP_CLIENT = {
+    "name": "Sofa buyers group",
+    "phone": "[wa] 120363041234567890",
+    "client_phone": None,
+    "group_sender": "+79035550101",
+    "channel": 1,
+    "transport": "whatsapp",
+    "operator": 3,
+    "state": "open",
+    "custom_fields": {},
+    "utm": None,
+    "talk": [("from_client", "Is delivery included?")],
+}
+CLIENTS += [PSEUDO_CLIENT, GROUP_CLIENT]
 ATTACHMENT = {
     "name": "room.jpg",
     "link": "https://files.example.com/sandbox/room.jpg",
@@ -168,7 +198,7 @@ def client_record(client_id: int, spec: dict) -> dict:
         "name": spec["name"],
         "username": None,
         "comment": "",
-        "assigned_name": spec["name"],
+        "assigned_name": spec.get("assigned_name", spec["name"]),
         "phone": spec["phone"],
         "client_phone": spec["client_phone"],
         "avatar": None,
@@ -185,6 +215,7 @@ def client_record(client_id: int, spec: dict) -> dict:
         "external_ids": {},
         "channels": [{"id": spec["channel"], "transports": [spec["transport"]]}],
         "tags": [],
+        **({"group_sender": spec["group_sender"]} if spec.get("group_sender") else {}),
     }
 
 
