@@ -67,8 +67,22 @@ def fill_from_dialog(ctx, facts: Facts) -> None:
             setattr(facts, name, _str(value))
 
 
+def read_dialog_messages(ctx, facts: Facts) -> None:
+    """Only the dialog is named: its messages (one read) tell the last request, the client and the
+    channel — `GET /dialogs/{id}` would not tell the client (RA-Company/ctd dialogs.go)."""
+    rows = [r for r in ctx.c2d.messages(facts.dialog_id) if isinstance(r, dict)]
+    last = max((_as_int(r.get("request_id")) for r in rows), default=0)
+    if last:
+        facts.request_id = str(last)
+        rows = [r for r in rows if _as_int(r.get("request_id")) == last]
+    facts.messages = rows
+    facts.client_id = next((_str(r.get("client_id")) for r in rows if r.get("client_id")), None)
+
+
 def need_ids(ctx, facts: Facts) -> None:
     """Make sure the client and an owner (request or dialog) are known."""
+    if facts.client_id is None and facts.request_id is None and facts.dialog_id:
+        read_dialog_messages(ctx, facts)
     if facts.client_id is None or (facts.request_id is None and facts.dialog_id is None):
         fill_from_dialog(ctx, facts)
     if facts.client_id is None and facts.request_id:

@@ -10,7 +10,7 @@ OL_NAME_MAX = 25
 # imconnector.send.messages: `name`/`last_name` "can contain letters, spaces, hyphens, and
 # apostrophes. Numbers and other special characters are not allowed. The maximum length … is 25"
 # (api-reference/imopenlines/imconnector/imconnector-send-messages.md).
-_NOT_NAME = re.compile(r"[^\w\s'\-]|[\d_]")
+_NOT_LETTER = re.compile(r"[^\w'\-]|_")
 
 
 def display_name(client: dict | None, client_id) -> str:
@@ -25,8 +25,8 @@ def display_name(client: dict | None, client_id) -> str:
 
 def ol_name(client: dict | None) -> str:
     """`user.name` for the Open Line: the real name cleaned to Bitrix24's rule, or ""."""
-    text = " ".join(_NOT_NAME.sub(" ", person_name(client or {})).split())
-    text = text.strip(" -'")
+    words = (_NOT_LETTER.sub("", w).strip("-'") for w in person_name(client or {}).split())
+    text = " ".join(w for w in words if w and not any(c.isdigit() for c in w))
     if len(text) > OL_NAME_MAX:
         cut = text[:OL_NAME_MAX]
         text = cut.rsplit(" ", 1)[0] if " " in cut else cut

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from typing import Any
 
@@ -104,6 +105,25 @@ def _chat(ctx: Ctx, connector: str, line: str, item: dict[str, Any]) -> dict[str
     return chat
 
 
+_CHAT_KEYS = ("id", "name", "url", "description")
+# user.name / last_name: "letters, spaces, hyphens, and apostrophes. Numbers and other special
+# characters are not allowed. The maximum length … is 25 characters" (imconnector-send-messages.md)
+_NAME = re.compile(r"^[^\W\d_]+(?:[ '\-]+[^\W\d_]+)*$")
+
+
+def _check_names(user: dict) -> None:
+    for key in ("name", "last_name"):
+        value = user.get(key)
+        if value in (None, ""):
+            continue
+        if len(str(value)) > 25 or not _NAME.match(str(value)):
+            raise ApiError(
+                400,
+                "ERROR_ARGUMENT",
+                f"user.{key}: letters, spaces, hyphens and apostrophes only, at most 25 characters",
+            )
+
+
 @method("imconnector.send.messages")
 def send_messages(ctx: Ctx, params: dict[str, Any]) -> dict[str, Any]:
     """Client messages into an Open Line."""
@@ -114,6 +134,7 @@ def send_messages(ctx: Ctx, params: dict[str, Any]) -> dict[str, Any]:
     for item in param(params, "MESSAGES") or []:
         if not (item.get("user") or {}).get("id") or not (item.get("chat") or {}).get("id"):
             raise ApiError(400, "ERROR_ARGUMENT", "user.id and chat.id are required")
+        _check_names(item["user"])
         chat, msg = _chat(ctx, connector, line, item), item.get("message") or {}
         mid = ctx.portal.next_id("ol_message") + 7000
         chat["messages"].append(
@@ -130,12 +151,16 @@ def send_messages(ctx: Ctx, params: dict[str, Any]) -> dict[str, Any]:
                 "DELIVERED": False,
             }
         )
+        # RESULT[] items as the docs show them: message and chat objects, user a string
+        # (api-reference/imopenlines/imconnector/imconnector-send-messages.md, Response Handling)
         results.append(
             {
-                "user": chat["B24_USER_ID"],
-                "message": [mid],
-                "chat": [chat["CHAT_ID"]],
-                "extra": [],
+                "user": str(chat["B24_USER_ID"]),
+                "message": {k: msg.get(k) for k in ("id", "date", "text", "files")},
+                "chat": {k: v for k, v in (item.get("chat") or {}).items() if k in _CHAT_KEYS},
+                "extra": {
+                    k: item["user"][k] for k in ("skip_phone_validate",) if item["user"].get(k)
+                },
                 "SUCCESS": True,
                 "session": {"ID": chat["SESSION_ID"], "CHAT_ID": chat["CHAT_ID"]},
             }

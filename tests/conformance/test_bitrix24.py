@@ -1,0 +1,91 @@
+"""Conformance with the Bitrix24 REST documentation (issue #12 items 1-7).
+
+Each test takes a published fact (tests/conformance/samples.py, source beside each), checks that the
+sandbox portal behaves that way, and runs the app's flow against it.
+"""
+
+import re
+
+from b24app.flows.people import ol_name
+from tests.e2e.flows_world import make_world
+from tests.e2e.helpers import c2d_control
+from tests.e2e.ol_helpers import c2d_state, inbox, line_messages, setup_portal
+
+from . import samples
+
+SIMPLE = 2
+IVAN = "Ivan Smirnov"
+
+
+def _fields(world, kind: str) -> dict:
+    return world.rest(f"crm.{kind}.fields", {})
+
+
+def test_1_done_marker_exists_on_a_real_portal(sandbox, portal_name):
+    world = make_world(sandbox, portal_name, mode=SIMPLE)
+    for kind in ("deal", "lead"):
+        fields = _fields(world, kind)
+        for code, ftype in samples.DEAL_ORIGIN_FIELDS.items():
+            assert fields[code]["type"] == ftype and not fields[code]["isReadOnly"]
+        assert not set(samples.NOT_DEAL_OR_LEAD_FIELDS) & set(fields)
+    # the portal drops a field the entity lacks, silently
+    deal_id = world.rest("crm.deal.add", {"fields": {"TITLE": "x", "ORIGIN_VERSION": "v"}})
+    assert "ORIGIN_VERSION" not in world.b24()["deals"][str(deal_id)]
+    # the close: the write batch runs, its answer is lost, Chat2Desk redelivers → one of each
+    client = world.client(IVAN)
+    world.fault(method="crm.deal.add", kind="after_write", count=1)
+    assert world.event("close_dialog", client_id=client["id"])["statuses"] == [503]
+    world.wait()
+    state = world.b24()
+    made = [d for d in state["deals"].values() if d.get("ORIGINATOR_ID") == "chat2desk"]
+    assert len(made) == 1
+    assert [c["ENTITY_ID"] for c in state["comments"]] == [int(made[0]["ID"])]
+    [row] = [r for r in world.journal() if r.hook_type == "close_dialog"]
+    assert row.status == "done" and "Already done" in row.decision
+
+
+def test_2_a_notification_tag_is_unique_per_recipient(sandbox, portal_name):
+    world = make_world(sandbox, portal_name)
+    # the documented rule on the sandbox: a TAG removes the earlier notices, whoever got them
+    first = {**samples.NOTIFY_SYSTEM_ADD, "USER_ID": 1}
+    world.rest("im.notify.system.add", first)
+    world.rest("im.notify.system.add", {**samples.NOTIFY_SYSTEM_ADD, "USER_ID": 2})
+    assert [n["USER_ID"] for n in world.b24()["notifications"]] == [2]
+    # two recipients of one message (supervisors 2 and 5, mapped to users 4 and 5) keep theirs
+    world.set("operators", user_2="4", user_5="5")
+    world.portal_attr(bot_id=None)
+    client = world.client(IVAN)
+    world.event("inbox", client_id=client["id"], text="first")
+    world.event("inbox", client_id=client["id"], text="second")
+    notes = [n for n in world.b24()["notifications"] if n["TAG"].startswith("c2d:")]
+    assert sorted(n["USER_ID"] for n in notes) == [4, 5]
+    assert all("second" in n["MESSAGE"] for n in notes)  # the newer replaced only its own
+
+
+def test_3_open_lines_names_follow_bitrix24s_rule(sandbox, portal_name):
+    rule = re.compile(samples.OL_NAME_ALLOWED)
+    for raw in (
+        "Ivan Smirnov 2nd",
+        "Maria-José O'Neil (VIP)",
+        "Peter 1st",
+        "Александра Константинопольская-Щедрина",
+    ):
+        name = ol_name({"name": raw})
+        assert name and len(name) <= samples.OL_NAME_MAX and rule.match(name), name
+    assert ol_name({"name": "[chat] 1d0bb2e221762cfcc05c"}) == ""
+    # through the sandbox's line, which refuses what the docs do not allow
+    env = setup_portal(sandbox, portal_name)
+    renamed = {"name": "Ivan Smirnov 2nd", "assigned_name": "Ivan Smirnov 2nd"}
+    c2d_control(
+        sandbox,
+        "events/client_updated",
+        {"client_id": env.client_id, "fields": renamed},
+        token=env.c2d,
+    )
+    inbox(sandbox, env, text="hello")
+    clients = c2d_state(sandbox, env.c2d)["clients"]
+    pseudo = next(c for c in clients if c["name"].startswith("[chat]"))
+    inbox(sandbox, env, client_id=pseudo["id"], text="hello from the widget")
+    first, second = line_messages(sandbox, env)
+    assert first["AUTHOR"]["name"] == "Ivan Smirnov" and first["TEXT"] == "hello"
+    assert "name" not in second["AUTHOR"] and "phone" not in second["AUTHOR"]
