@@ -6,7 +6,7 @@ import re
 from flask import g, request
 
 from b24app.sandbox.chat2desk import events, seed
-from b24app.sandbox.chat2desk.api import bp, error, not_found, ok, page, state
+from b24app.sandbox.chat2desk.api import api_dialog, bp, error, not_found, ok, page, state
 
 DIALOG_STATES = ("open", "closed")
 
@@ -36,8 +36,8 @@ def client_dialogs(client_id: int):
     with state().lock:
         if client_id not in company.clients:
             return not_found()
-        found = [company.dialog_view(d) for d in company.dialogs.values()]
-        found = [d for d in found if company.dialogs[d["id"]]["client_id"] == client_id]
+        mine = [d for d in company.dialogs.values() if d["client_id"] == client_id]
+        found = [api_dialog(company.dialog_view(d)) for d in mine]  # documented shape
     found.sort(key=lambda d: d["id"], reverse=request.args.get("order") != "asc")
     return page(found)
 
@@ -99,7 +99,7 @@ def update_dialog(dialog_id: int):
     if wanted == "closed" and dialog["state"] != "closed":
         events.fire(state(), company, "close_dialog", {"dialog_id": dialog_id}, sync=False)
     with state().lock:
-        return ok(company.dialog_view(dialog))
+        return ok(api_dialog(company.dialog_view(dialog)))
 
 
 @bp.post("/tags/assign_to")
