@@ -33,13 +33,13 @@ def real_phone(client: dict) -> str | None:
 
 # `[chat] 1d0bb2e221762cfcc05c`, `[tg] 807892`, `[wa] …`: a placeholder, not a person (CONTRACT §8
 # "names"; the same pseudo-id form Chat2Desk puts in `phone`, shared/reference/chat2desk.md §4.1).
-_PSEUDO = re.compile(r"^\s*\[[^\]]*\]")
+_PSEUDO = re.compile(r"^\s*\[[a-z_]{1,16}\]\s+[\w.@+\-]+\s*$")
 
 
 def person_name(client: dict) -> str:
-    """The client's real name, one rule for every flow: `assigned_name` (the operator's) first,
-    then `name`; a pseudo name or an empty one gives ""."""
-    for key in ("assigned_name", "name"):
+    """The client's real name, one rule for every flow: `name` first, then `assigned_name` (the
+    operator's); a pseudo name or an empty one is skipped, none left gives ""."""
+    for key in ("name", "assigned_name"):
         text = str((client or {}).get(key) or "").strip()
         if text and not _PSEUDO.match(text):
             return text
