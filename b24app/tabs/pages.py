@@ -36,7 +36,11 @@ def common(page: TabPage) -> None:
     """Common: notifications, Open Lines (a line per channel, options), dialog links."""
     stored, lines = page.ctx.stored["common"], page.ctx.b24.openlines
     rows = [
-        (f"openline_{name.removeprefix('channel_')}", label, why)
+        (
+            f"openline_{name.removeprefix('channel_')}",
+            _("Line for “%(channel)s”", channel=label),
+            why,
+        )
         for name, label, why in channel_rows(_channels(page))
     ]
     form = page.form = forms.with_rows(forms.CommonForm, rows)(data=stored)
