@@ -54,7 +54,7 @@ def _sqlite_pragmas(dbapi_connection, _record):
 
 
 def register_extensions(app: Flask) -> None:
-    from . import i18n
+    from . import i18n, journal_words
     from .frame import FrameSessionInterface, frame_url
 
     db.init_app(app)
@@ -65,13 +65,34 @@ def register_extensions(app: Flask) -> None:
     app.context_processor(i18n.locale_context)
     app.session_interface = FrameSessionInterface()
     app.jinja_env.globals["frame_url"] = frame_url
+    app.jinja_env.globals["words"] = journal_words
 
 
 def register_blueprints(app: Flask) -> None:
     from .placements import crm_tab, robot
-    from .views import connection, dialogs, events, health, install, journal, settings, webhooks
+    from .views import (
+        connection,
+        dialogs,
+        events,
+        health,
+        install,
+        journal,
+        settings,
+        stats,
+        webhooks,
+    )
 
-    for module in (install, events, connection, settings, journal, webhooks, health, dialogs):
+    for module in (
+        install,
+        events,
+        connection,
+        settings,
+        journal,
+        stats,
+        webhooks,
+        health,
+        dialogs,
+    ):
         app.register_blueprint(module.bp)
     app.register_blueprint(crm_tab.bp)
     app.register_blueprint(robot.bp)

@@ -75,6 +75,16 @@ def user_name(portal_id: int, user_id) -> str | None:
     return None
 
 
+def channel_name(portal_id: int, channel_id) -> str | None:
+    """A Chat2Desk channel's name from the cached lists, if they are there (never a request)."""
+    with _lock:
+        hit = _cache.get((portal_id, "c2d"))
+    for channel in hit[1].channels if hit and hit[1] else []:
+        if str(channel.get("id")) == str(channel_id):
+            return str(channel.get("name") or "") or None
+    return None
+
+
 def invalidate(portal: Portal) -> None:
     with _lock:
         for key in [k for k in _cache if k[0] == portal.id]:

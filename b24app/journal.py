@@ -8,7 +8,6 @@ from datetime import UTC, datetime, timedelta
 
 from flask import current_app
 from flask_babel import force_locale
-from flask_babel import gettext as _
 from sqlalchemy import delete, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -18,6 +17,8 @@ from .clients.chat2desk import Chat2DeskError
 from .extensions import db
 from .i18n import normalise
 from .models import Connection, Journal, Portal
+from .phrases import encode, join
+from .phrases import gettext as _
 
 log = logging.getLogger(__name__)
 STALE_CLAIM = timedelta(minutes=5)
@@ -30,6 +31,10 @@ class Outcome:
 
     status: str  # done | filtered | ignored
     decision: str
+    # facts the stats page counts (stored in their own columns)
+    entity: str | None = None  # lead | deal | none: what a close made
+    channel: str | None = None
+    notified: int = 0
 
 
 @contextmanager
@@ -65,6 +70,7 @@ def record(
         "payload": event.payload,
         "status": settled.status if settled else "processing",
         "decision": settled.decision if settled else "",
+        "decision_data": encode(settled.decision) if settled else None,
         "error": "",
         "attempts": 1,
         "created_at": now,
@@ -128,14 +134,28 @@ def claim(row: Journal) -> bool:
 
 def finish(row: Journal, outcome: Outcome) -> None:
     row.status, row.decision, row.error = outcome.status, outcome.decision, ""
+    row.decision_data, row.error_data = encode(outcome.decision), None
+    row.entity_kind, row.notified = outcome.entity, outcome.notified
+    row.channel_id = outcome.channel or row.channel_id
+    row.took_ms = _since(row.created_at)
     with _kept_loaded():
         db.session.commit()
 
 
 def fail(row: Journal, exc: Exception) -> None:
     db.session.rollback()
-    row.status, row.error = "failed", describe(exc)
+    error = describe(exc)
+    row.status, row.error, row.error_data = "failed", error, encode(error)
     db.session.commit()
+
+
+def _since(created_at: datetime | None) -> int | None:
+    """Milliseconds from the webhook's arrival (the row's creation) until now."""
+    if created_at is None:
+        return None
+    if created_at.tzinfo is None:  # SQLite and Postgres `timestamp` give naive UTC back
+        created_at = created_at.replace(tzinfo=UTC)
+    return max(0, int((datetime.now(UTC) - created_at).total_seconds() * 1000))
 
 
 def transient(exc: Exception) -> bool:
@@ -152,9 +172,9 @@ def describe(exc: Exception) -> str:
             "invalid_grant": _("Bitrix24 refused the refresh token; open the app once to renew it"),
         }.get(exc.code) or _("Bitrix24 answered with an error")
         detail = f"{exc.method}: {exc.code or exc.status} {exc.description}".strip()
-        return f"{what} ({detail})"[:2000]
+        return join("", [what, f" ({detail[:1900]})"])
     if isinstance(exc, Chat2DeskError):
-        return _("Chat2Desk answered with an error (%(detail)s)", detail=exc)[:2000]
+        return _("Chat2Desk answered with an error (%(detail)s)", detail=str(exc)[:1900])
     return f"{type(exc).__name__}: {exc}"[:2000]
 
 

@@ -122,6 +122,15 @@ class Journal(db.Model):
     attempts: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # how `decision` and `error` were worded (phrases.py), to render them in the reader's language
+    decision_data: Mapped[dict | None] = mapped_column(JSON)
+    error_data: Mapped[dict | None] = mapped_column(JSON)
+    # facts for the stats page: the channel, the entity made (lead | deal | none),
+    # notifications sent, and milliseconds from the webhook to the flow's end
+    channel_id: Mapped[str | None] = mapped_column(String(64))
+    entity_kind: Mapped[str | None] = mapped_column(String(8))
+    notified: Mapped[int] = mapped_column(default=0, server_default="0")
+    took_ms: Mapped[int | None]
 
 
 class RemoteRecord(db.Model):

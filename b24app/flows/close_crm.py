@@ -14,9 +14,8 @@ import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from flask_babel import gettext as _
-
 from ..clients.bitrix24 import TransportError
+from ..phrases import gettext as _
 from .close_plan import ORIGINATOR, Plan
 
 PENDING = "pending:"

@@ -6,10 +6,10 @@ preview shows a plan, `on_close` applies it (close_crm.py).
 
 from dataclasses import dataclass, field
 
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from ..clients.chat2desk import real_phone
+from ..phrases import gettext as _
 from ..settings_store import ANALYTICS_KEYS
 from . import transcript
 from .bbcode import plain

@@ -169,9 +169,8 @@ class Context:
 
     def user_label(self, user_id) -> str:
         """How the journal names a Bitrix24 user: their name when known, else the id."""
-        from flask_babel import gettext as _
-
         from ..choices import user_name
+        from ..phrases import gettext as _
 
         name = user_name(self.portal.id, user_id)
         return f"{name} (#{user_id})" if name else _("user %(id)s", id=user_id)

@@ -3,7 +3,7 @@
 import re
 from datetime import UTC, date, datetime
 
-from flask_babel import gettext as _
+from ..phrases import gettext as _
 
 
 class Unconvertible(ValueError):

@@ -4,10 +4,9 @@ gather (Chat2Desk reads) → plan (pure) → lookup (1 Bitrix24 read batch) → 
 `preview` runs the same steps without the last one.
 """
 
-from flask_babel import gettext as _
-from flask_babel import ngettext
-
 from ..journal import Outcome
+from ..phrases import gettext as _
+from ..phrases import join, ngettext
 from . import close_facts, close_plan, tags
 from .close_crm import Found, apply, claimed, lookup
 from .close_facts import Facts
@@ -22,12 +21,14 @@ class Stop(Exception):
         self.outcome = outcome
 
 
-def _none_stop(chosen: Route) -> None:
+def _none_stop(chosen: Route, channel_id) -> None:
     if chosen.kind is None:
         raise Stop(
             Outcome(
                 "done",
                 _("No CRM entity: %(why)s; nothing searched or created.", why=chosen.why),
+                entity="none",
+                channel=channel_id,
             )
         )
 
@@ -36,14 +37,14 @@ def gather(ctx, facts: Facts) -> tuple[Facts, Route]:
     """Chat2Desk reads in budget order; stops early for channel 'none' and tag filters."""
     close_facts.need_ids(ctx, facts)
     if facts.channel_id is not None and close_plan.channel_setting(ctx, facts.channel_id) == "none":
-        _none_stop(close_plan.route(ctx, facts.channel_id))
+        _none_stop(close_plan.route(ctx, facts.channel_id), facts.channel_id)
     close_facts.read_client(ctx, facts)
     ok, why = tags.allowed(ctx, facts.request_id, facts.client_id, tags.card_tags(facts.client))
     if not ok:
         raise Stop(Outcome("filtered", _("No CRM entity: %(why)s.", why=why)))
     close_facts.read_rest(ctx, facts)
     chosen = close_plan.route(ctx, facts.channel_id)
-    _none_stop(chosen)
+    _none_stop(chosen, facts.channel_id)
     return facts, chosen
 
 
@@ -59,7 +60,8 @@ def on_close(ctx, event) -> Outcome:
     with claimed(ctx, facts.origin):
         found = lookup(ctx, plan)
         applied = apply(ctx, plan, found)
-    return Outcome("done", decision(ctx, plan, found, applied))
+    made = plan.kind if applied.created else None  # the stats count entities made, not reused
+    return Outcome("done", decision(ctx, plan, found, applied), made, facts.channel_id)
 
 
 def linked_route(ctx, facts: Facts, chosen: Route) -> Route:
@@ -105,14 +107,14 @@ def _contact_words(plan: Plan, found: Found, contact_id, created: bool) -> str:
 
 
 def _fields_words(plan: Plan) -> str:
-    written = ", ".join(f"{label} → {code}" for label, code, _v in plan.mapped)
+    written = join(", ", [join(" → ", [label, code]) for label, code, _v in plan.mapped])
     text = (
         _("Fields written: %(fields)s.", fields=written)
         if written
         else _("No mapped fields had values.")
     )
     if plan.skipped:
-        text += " " + _("Skipped: %(skipped)s.", skipped="; ".join(plan.skipped))
+        text += " " + _("Skipped: %(skipped)s.", skipped=join("; ", plan.skipped))
     return text
 
 
@@ -146,7 +148,7 @@ def decision(ctx, plan: Plan, found: Found, applied) -> str:
         "Transcript of %(num)d messages posted to the timeline.",
         lines,
     )
-    return f"{head} {contact} {who} {_fields_words(plan)} {posted}"
+    return join(" ", [head, contact, who, _fields_words(plan), posted])
 
 
 def preview(ctx, dialog_id) -> dict:

@@ -3,12 +3,13 @@
 from functools import cache
 
 from flask import current_app
-from flask_babel import gettext as _
 
 from .. import settings_store
 from ..c2d_events import C2DEvent
 from ..journal import Outcome
 from ..models import Portal
+from ..phrases import gettext as _
+from ..phrases import join
 from .context import Context
 
 
@@ -57,7 +58,13 @@ def combine(*flows):
     def run(ctx: Context, event: C2DEvent) -> Outcome:
         outcomes = [flow(ctx, event) for flow in flows]
         status = "done" if any(o.status == "done" for o in outcomes) else outcomes[0].status
-        return Outcome(status, " ".join(o.decision for o in outcomes if o.decision))
+        return Outcome(
+            status,
+            join(" ", [o.decision for o in outcomes if o.decision]),
+            entity=next((o.entity for o in outcomes if o.entity), None),
+            channel=next((o.channel for o in outcomes if o.channel), None),
+            notified=sum(o.notified for o in outcomes),
+        )
 
     return run
 

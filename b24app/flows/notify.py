@@ -4,10 +4,10 @@ One Bitrix24 request per notification: a `batch` of `imbot.message.add` (one per
 or of `im.notify.system.add` when the portal has no bot or the bot call fails.
 """
 
-from flask_babel import gettext as _
-
 from ..journal import Outcome
 from ..links import dialog_link, entity_url
+from ..phrases import gettext as _
+from ..phrases import join
 from . import tags
 from .bbcode import plain
 from .people import display_name
@@ -174,8 +174,9 @@ def _deliver(ctx, event, users: list[int], why: str, build) -> Outcome:
         return Outcome("done", _("Already notified for this event."))
     how = send(ctx, {uid: build(uid) for uid in users}, event.dialog_id or event.client_id)
     ctx.records.put("notify", event.key, ",".join(map(str, users)))
-    who = ", ".join(ctx.user_label(uid) for uid in users)
-    return Outcome("done", _("Notified %(users)s %(how)s: %(why)s.", users=who, how=how, why=why))
+    who = join(", ", [ctx.user_label(uid) for uid in users])
+    words = _("Notified %(users)s %(how)s: %(why)s.", users=who, how=how, why=why)
+    return Outcome("done", words, notified=len(users))
 
 
 def on_inbox(ctx, event) -> Outcome:

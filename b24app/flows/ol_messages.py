@@ -5,9 +5,8 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from flask_babel import gettext as _
-
 from ..clients.c2d_normalize import real_phone
+from ..phrases import gettext as _
 from .bbcode import plain, safe_url
 from .people import ol_name
 

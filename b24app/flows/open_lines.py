@@ -5,13 +5,12 @@ import logging
 import uuid
 from datetime import UTC, datetime
 
-from flask_babel import gettext as _
-from flask_babel import ngettext
-
 from ..clients.bitrix24 import ArgumentError, Bitrix24Error
 from ..clients.chat2desk import Chat2DeskError
 from ..connector import CONNECTOR_ID
 from ..journal import Outcome
+from ..phrases import gettext as _
+from ..phrases import ngettext
 from . import ol_messages as om
 from . import ol_routing
 from .first_message import require_dialog

@@ -4,9 +4,9 @@ Request tags are learnt from tag webhooks; client tags from client tag webhooks 
 card. `allowed` decides notifications, the Open Lines relay and CRM entities alike.
 """
 
-from flask_babel import gettext as _
-
 from ..journal import Outcome
+from ..phrases import gettext as _
+from ..phrases import join
 
 REQUEST_EVENTS = {"add_tag_to_request", "delete_tag_from_request"}
 ADDING = {"add_tag_to_request", "add_tag_to_client"}
@@ -19,7 +19,7 @@ def tag_label(ctx, tag_id) -> str:
 
 
 def _labels(ctx, ids) -> str:
-    return ", ".join(tag_label(ctx, t) for t in sorted(ids, key=str))
+    return join(", ", [tag_label(ctx, t) for t in sorted(ids, key=str)])
 
 
 def card_tags(card: dict | None) -> set[str]:

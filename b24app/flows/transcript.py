@@ -2,8 +2,7 @@
 
 from datetime import UTC, datetime
 
-from flask_babel import gettext as _
-
+from ..phrases import gettext as _
 from .bbcode import link, plain
 from .convert import Unconvertible, to_datetime
 

@@ -6,6 +6,7 @@ from flask_wtf import FlaskForm
 from sqlalchemy import select
 
 from .. import journal as service
+from .. import journal_words
 from ..clients.bitrix24 import Bitrix24Error
 from ..clients.chat2desk import Chat2DeskError, Chat2DeskNotFoundError
 from ..extensions import db
@@ -36,6 +37,7 @@ def page():
         form=FlaskForm(),
         status=status,
         dialog=dialog,
+        filtered=bool(status or dialog),
         active="journal",
     )
 
@@ -59,14 +61,7 @@ def retry(row_id: int):
 
 def status_label(status) -> str:
     """A journal status in words (the same labels as the journal page)."""
-    labels = {
-        "done": _("Done"),
-        "failed": _("Failed"),
-        "filtered": _("Filtered"),
-        "ignored": _("Ignored"),
-        "processing": _("Processing"),
-    }
-    return labels.get(str(status), str(status))
+    return journal_words.status_label(status)
 
 
 @bp.route("/settings/journal/preview")
