@@ -52,6 +52,6 @@ def test_preview_of_a_channel_set_to_none_and_of_an_unknown_dialog(sandbox, port
 def test_journal_page_offers_the_preview_form_and_it_needs_a_frame(sandbox, portal_name):
     world = make_world(sandbox, portal_name)
     html = page(sandbox, "/settings/journal", world.frame_token).text
-    assert 'id="preview-form"' in html and "Preview close" in html
+    assert 'id="preview-button"' in html and "Preview close" in html
     resp = page(sandbox, "/settings/journal/preview", "bogus", dialog="1")
     assert resp.status_code == 401
