@@ -29,6 +29,8 @@ class Bitrix24Lists:
     categories: list = field(default_factory=list)
     crm_mode: int = 1
     users: list = field(default_factory=list)
+    # is our connector active on the Common tab's line? None when Open Lines are off
+    connector_active: bool | None = None
 
     def fields_for(self, entity: str) -> dict:
         return self.deal_fields if entity == "deal" else self.lead_fields
@@ -101,22 +103,31 @@ def label(code: str, descriptor: dict) -> str:
 
 
 def bitrix(portal: Portal, refresh: bool = False, client=None) -> Bitrix24Lists:
+    from . import connector, settings_store
+
+    line = connector.line_of(settings_store.load(portal, "common"))
     return _cached(
-        (portal.id, "b24"), lambda: _load_bitrix(client or portals.client_for(portal)), refresh
+        (portal.id, "b24"),
+        lambda: _load_bitrix(client or portals.client_for(portal), line),
+        refresh,
     )
 
 
-def _load_bitrix(client) -> Bitrix24Lists:
-    res = client.batch(
-        {
-            "lines": ("imopenlines.config.list.get", {"PARAMS": {"limit": 200}}),
-            "deal": ("crm.deal.fields", {}),
-            "lead": ("crm.lead.fields", {}),
-            "cats": ("crm.category.list", {"entityTypeId": 2}),
-            "mode": ("crm.settings.mode.get", {}),
-            "users": ("user.get", {"sort": "ID", "order": "ASC"}),
-        }
-    )
+def _load_bitrix(client, line: str = "") -> Bitrix24Lists:
+    from .connector import CONNECTOR_ID
+
+    commands = {
+        "lines": ("imopenlines.config.list.get", {"PARAMS": {"limit": 200}}),
+        "deal": ("crm.deal.fields", {}),
+        "lead": ("crm.lead.fields", {}),
+        "cats": ("crm.category.list", {"entityTypeId": 2}),
+        "mode": ("crm.settings.mode.get", {}),
+        "users": ("user.get", {"sort": "ID", "order": "ASC"}),
+    }
+    if line:  # in the same batch: the Common tab says when the connector is not active
+        commands["conn"] = ("imconnector.status", {"CONNECTOR": CONNECTOR_ID, "LINE": line})
+    res = client.batch(commands)
+    res.errors.pop("conn", None)  # a status we cannot read is not a reason to show no tab
     res.raise_first()
     users = list(res.result.get("users") or [])
     total = int(res.total.get("users") or len(users))
@@ -147,7 +158,16 @@ def _load_bitrix(client) -> Bitrix24Lists:
         categories=sorted(cats, key=lambda c: (int(c.get("sort") or 0), int(c.get("id") or 0))),
         crm_mode=int(res.result.get("mode") or 1),
         users=users,
+        connector_active=_connector_active(res.result.get("conn")) if line else None,
     )
+
+
+def _connector_active(status) -> bool | None:
+    """`imconnector.status` → STATUS true when active [b24restdocs:
+    api-reference/imopen-lines/imconnector/imconnector-status.md]."""
+    if not isinstance(status, dict):
+        return None
+    return bool(status.get("STATUS")) and not status.get("ERROR")
 
 
 def chat2desk(portal: Portal, refresh: bool = False, client=None) -> Chat2DeskLists | None:

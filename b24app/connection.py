@@ -185,3 +185,21 @@ def rotate_link_secret(portal: Portal) -> None:
     """Revoke every dialog link of the portal (they are signed with this secret)."""
     portal.link_secret = secrets.token_hex(16)
     db.session.commit()
+
+
+def webhook_state(connection: Connection) -> dict:
+    """Our webhook as Chat2Desk has it: {"state": enabled | disabled | missing | unknown,
+    "errors": [...], "why": ...}; the secret never appears in what is shown."""
+    from .logs import mask_webhook_urls
+
+    try:
+        hooks = client_for(connection).webhooks() or []
+    except Chat2DeskError as exc:
+        return {"state": "unknown", "errors": [], "why": mask_webhook_urls(str(exc))}
+    mine = next((h for h in hooks if _ours(h, connection)), None)
+    if mine is None:
+        return {"state": "missing", "errors": [], "why": ""}
+
+    errors = [mask_webhook_urls(str(e.get("text") or "")) for e in mine.get("errors") or []][-3:]
+    state = "disabled" if mine.get("status") == "disable" else "enabled"
+    return {"state": state, "errors": errors, "why": ""}

@@ -128,6 +128,9 @@ def sync(portal: Portal, old_common: dict, new_common: dict) -> str:
     except (Bitrix24Error, ConnectorError) as exc:
         log.warning("portal %s: connector sync failed: %s", portal.id, exc)
         return _("Open Lines connector: %(why)s", why=str(exc))
+    from .choices import invalidate
+
+    invalidate(portal)  # the cached connector state changed with it
     return ""
 
 

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from flask import current_app, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from . import portals
@@ -26,12 +27,32 @@ from .models import Journal, Portal
 
 @dataclass(frozen=True)
 class Check:
-    """One line of the health page."""
+    """One line of the health page: ok, bad (red, says what to do) or neutral (nothing wrong,
+    nothing to show yet — e.g. no events on a fresh install)."""
 
     name: str
     ok: bool
     detail: str
     fix: str = ""
+    neutral: bool = False
+    link: str = ""  # endpoint of the page where the fix is done
+
+    @property
+    def state(self) -> str:
+        return "neutral" if self.neutral else ("ok" if self.ok else "bad")
+
+
+EVENT_WORDS = {
+    "ONAPPINSTALL": _l("reinstall"),
+    "ONAPPUPDATE": _l("update"),
+    "ONAPPUNINSTALL": _l("uninstall"),
+    "ONIMCONNECTORMESSAGEADD": _l("Open Line replies"),
+}
+
+
+def event_words(names) -> str:
+    """Bitrix24 event codes in words (the admin never needs the API names)."""
+    return ", ".join(str(EVENT_WORDS.get(name, name)) for name in sorted(names))
 
 
 def b24_reason(exc: Bitrix24Error) -> str:
@@ -87,9 +108,9 @@ def _bitrix_checks(portal: Portal) -> list[Check]:
         Check(
             _("Bitrix24 events bound"),
             not missing,
-            ", ".join(sorted(bound))
+            event_words(set(portals.EVENTS) & bound)
             if not missing
-            else _("missing: %(names)s", names=", ".join(missing)),
+            else _("missing: %(names)s", names=event_words(missing)),
             _("Open the application as an administrator to bind them again."),
         ),
     ]
@@ -102,6 +123,8 @@ def _bitrix_checks(portal: Portal) -> list[Check]:
             line["ok"],
             line["detail"],
             _("Choose the Open Line again on the Common tab and save."),
+            neutral=not line["line"],
+            link="settings.tab:common",
         )
     )
     checks.append(_headroom(portal))
@@ -137,8 +160,10 @@ def _chat2desk_checks(portal: Portal) -> list[Check]:
             Check(
                 _("Chat2Desk connected"),
                 False,
-                "",
+                _("not connected"),
                 _("Paste the Chat2Desk API token on the Connection tab."),
+                neutral=True,
+                link="connection.page",
             )
         ]
     from .connection import client_for
@@ -151,7 +176,8 @@ def _chat2desk_checks(portal: Portal) -> list[Check]:
                 _("Chat2Desk token"),
                 False,
                 c2d_reason(exc),
-                _("Check the token on the Connection tab."),
+                _("Check the token and the region on the Connection tab."),
+                link="connection.page",
             )
         ]
     mine = next((h for h in hooks if h.get("id") == conn.webhook_id), None)
@@ -163,7 +189,8 @@ def _chat2desk_checks(portal: Portal) -> list[Check]:
                 _("Chat2Desk webhook"),
                 False,
                 _("not found in Chat2Desk"),
-                _("Save the Connection tab again to register it."),
+                _("Register it again with the button on the Connection tab."),
+                link="connection.page",
             ),
         ]
     enabled = mine.get("status") != "disable"
@@ -173,7 +200,8 @@ def _chat2desk_checks(portal: Portal) -> list[Check]:
             _("Chat2Desk webhook"),
             enabled,
             _("enabled") if enabled else _("disabled by Chat2Desk"),
-            _("Save the Connection tab to re-enable it."),
+            _("Re-enable it with the button on the Connection tab."),
+            link="connection.page",
         )
     )
     checks.append(
@@ -182,9 +210,11 @@ def _chat2desk_checks(portal: Portal) -> list[Check]:
             not errors,
             "; ".join(errors) or "—",
             _("Chat2Desk could not deliver some events; see the journal."),
+            link="journal.page",
         )
     )
     return checks
+
 
 
 def _journal_checks(portal: Portal) -> list[Check]:
@@ -203,13 +233,15 @@ def _journal_checks(portal: Portal) -> list[Check]:
         Check(
             _("Last event"),
             last is not None,
-            last.strftime("%Y-%m-%d %H:%M:%S UTC") if last else _("none yet"),
+            last.strftime("%Y-%m-%d %H:%M:%S UTC") if last else _("no events yet"),
             _("Send a message in Chat2Desk to check that events arrive."),
+            neutral=last is None,
         ),
         Check(
             _("Failures in the last 24 h"),
             not failed,
             str(failed),
             _("Open the journal, read the reason and press Retry."),
+            link="journal.page",
         ),
     ]

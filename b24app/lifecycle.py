@@ -7,7 +7,7 @@ from flask import current_app, url_for
 from flask_babel import gettext as _
 from sqlalchemy import delete, select
 
-from . import connector, frame, portals
+from . import choices, connector, frame, portals
 from .clients.bitrix24 import Bitrix24Client, Bitrix24Error
 from .events import B24Event, Entry
 from .extensions import db
@@ -114,6 +114,7 @@ def setup(portal: Portal) -> list[str]:
     from .placements import binding
 
     done += binding.ensure(portal, client, current_app.config["PUBLIC_URL"])
+    choices.invalidate(portal)  # a reinstall may have changed lines and the connector's state
     return done
 
 

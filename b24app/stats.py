@@ -92,73 +92,75 @@ def _count(condition):
 
 
 def compute(portal_id: int, start: date, end: date) -> Stats:
-    days = _per_day(portal_id, start, end)
-    stats = Stats(start, end, days, _per_channel(portal_id, start, end))
+    """Two reads of one portal's period: counts by day and channel, then the times."""
+    days, channels = _counts(portal_id, start, end)
+    stats = Stats(start, end, days, channels)
     stats.timed, stats.median_ms, stats.p95_ms = _durations(portal_id, start, end)
     return stats
 
 
-def _per_day(portal_id: int, start: date, end: date) -> list[Day]:
+def _counts(portal_id: int, start: date, end: date) -> tuple[list[Day], list[Channel]]:
     day = func.date(Journal.created_at)
     query = _in_range(
         select(
             day,
+            Journal.channel_id,
             _count(Journal.hook_type.notin_(BITRIX24_EVENTS)),
             func.coalesce(func.sum(Journal.notified), 0),
             _count(Journal.entity_kind == "lead"),
             _count(Journal.entity_kind == "deal"),
             _count(Journal.status.in_(("failed", "retrying"))),
             _count(Journal.attempts > 1),
+            _count(Journal.entity_kind == "none"),
         ),
         portal_id,
         start,
         end,
-    ).group_by(day)
-    found = {_as_date(row[0]): row[1:] for row in db.session.execute(query)}
-    out = []
-    for offset in range((end - start).days + 1):
-        one = start + timedelta(days=offset)
-        out.append(Day(one, *(int(v) for v in found.get(one, (0,) * len(COLUMNS)))))
-    return out
+    ).group_by(day, Journal.channel_id)
+    by_day: dict[date, Day] = {}
+    by_channel: dict[str | None, Channel] = {}
+    for when, channel_id, *values in db.session.execute(query):
+        one = by_day.setdefault(_as_date(when), Day(_as_date(when)))
+        for name, value in zip(COLUMNS, values, strict=False):
+            setattr(one, name, getattr(one, name) + int(value))
+        leads, deals, none = int(values[2]), int(values[3]), int(values[6])
+        if leads or deals or none:
+            channel = by_channel.setdefault(channel_id, Channel(channel_id))
+            channel.leads, channel.deals = channel.leads + leads, channel.deals + deals
+            channel.none += none
+    days = [
+        by_day.get(start + timedelta(days=i), Day(start + timedelta(days=i)))
+        for i in range((end - start).days + 1)
+    ]
+    channels = sorted(by_channel.values(), key=lambda c: (c.channel_id is None, str(c.channel_id)))
+    return days, channels
 
 
 def _as_date(value) -> date:
     return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
 
 
-def _per_channel(portal_id: int, start: date, end: date) -> list[Channel]:
-    query = _in_range(
-        select(
-            Journal.channel_id,
-            _count(Journal.entity_kind == "lead"),
-            _count(Journal.entity_kind == "deal"),
-            _count(Journal.entity_kind == "none"),
-        ).where(Journal.entity_kind.is_not(None)),
-        portal_id,
-        start,
-        end,
-    ).group_by(Journal.channel_id)
-    rows = [
-        Channel(row[0], int(row[1]), int(row[2]), int(row[3])) for row in db.session.execute(query)
-    ]
-    return sorted(rows, key=lambda c: (c.channel_id is None, str(c.channel_id)))
-
-
 def _durations(portal_id: int, start: date, end: date) -> tuple[int, int | None, int | None]:
-    """Exact median and p95 of webhook → done: two `ORDER BY … OFFSET` reads of one period."""
-    timed = _in_range(
-        select(Journal.took_ms).where(Journal.status == "done", Journal.took_ms.is_not(None)),
+    """Exact median and p95 (nearest rank) of webhook → done, from one grouped read."""
+    query = _in_range(
+        select(Journal.took_ms, func.count())
+        .where(Journal.status == "done", Journal.took_ms.is_not(None))
+        .group_by(Journal.took_ms),
         portal_id,
         start,
         end,
-    )
-    count = db.session.execute(select(func.count()).select_from(timed.subquery())).scalar_one()
-    if not count:
+    ).order_by(Journal.took_ms)
+    counts = [(int(ms), int(n)) for ms, n in db.session.execute(query)]
+    total = sum(n for _ms, n in counts)
+    if not total:
         return 0, None, None
+    return total, _rank(counts, total, 0.5), _rank(counts, total, 0.95)
 
-    def nth(fraction: float) -> int:
-        index = max(0, math.ceil(round(count * fraction, 6)) - 1)  # nearest rank
-        query = timed.order_by(Journal.took_ms).offset(index).limit(1)
-        return int(db.session.execute(query).scalar_one())
 
-    return count, nth(0.5), nth(0.95)
+def _rank(counts: list[tuple[int, int]], total: int, fraction: float) -> int:
+    wanted, seen = max(1, math.ceil(round(total * fraction, 6))), 0
+    for ms, n in counts:
+        seen += n
+        if seen >= wanted:
+            return ms
+    return counts[-1][0]

@@ -5,7 +5,7 @@ import platform
 import sys
 import time
 
-from . import burst, growth, intake, render
+from . import burst, growth, intake, render, stats_page
 from .common import Row, backends, quiet, table
 
 
@@ -19,6 +19,7 @@ def main() -> int:
     rows += render.flow_rows()
     rows += burst.run()  # (c)
     rows += growth.run()  # (d)
+    rows += stats_page.run()  # (e)
     print(
         f"\nb24app benchmarks — {', '.join(backends())}; Python {platform.python_version()}, "
         f"{time.perf_counter() - started:.0f} s\n"

@@ -65,6 +65,11 @@ def common(page: TabPage) -> None:
         page.whys["openlines_enabled"] = _(
             "“%(name)s” on the Tags tab depends on this.", name=forms.labels.SEND_PREVIOUS_ON_TAG
         )
+    if stored.get("openlines_enabled") and page.ctx.b24.connector_active is False:
+        page.problem = _(
+            "The app's Open Lines connector is no longer active on the chosen line (this "
+            "happens after a reinstall). Save this tab to activate it again."
+        )
     if not lines and not stored.get("openlines_enabled"):
         page.off |= {"openlines_enabled", "openline_id", "sign_group_phone"}
         page.off |= {"ol_sign_operator", "ol_wait_operator", "ol_delivery_errors"}

@@ -1,10 +1,16 @@
 """The connection tab: paste the Chat2Desk token, check it, register our webhook."""
 
-from flask import Blueprint, current_app, flash, g, redirect, render_template
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request
 from flask_babel import gettext as _
+from flask_wtf import FlaskForm
 
 from .. import connection as service
-from ..clients.chat2desk import REGIONS, Chat2DeskAuthError, Chat2DeskError
+from ..clients.chat2desk import (
+    REGIONS,
+    Chat2DeskAuthError,
+    Chat2DeskError,
+    Chat2DeskUnavailableError,
+)
 from ..forms.connection import ConnectionForm
 from ..frame import frame_url
 from ..logs import mask_webhook_urls
@@ -45,6 +51,14 @@ def page():
                     "from Settings → API in Chat2Desk."
                 )
             )
+        except Chat2DeskUnavailableError:
+            form.api_url.errors.append(
+                _(
+                    "Chat2Desk did not answer at %(url)s. Check the region: the account lives "
+                    "in one of them only. Nothing was saved.",
+                    url=form.api_url.data,
+                )
+            )
         except Chat2DeskError as exc:
             form.api_token.errors.append(
                 _(
@@ -60,7 +74,11 @@ def page():
             flash(_("Connected to Chat2Desk.") + " " + message, "success")
             return redirect(frame_url("connection.page"))
     return render_template(
-        "settings/connection.html", form=form, connection=current, active="connection"
+        "settings/connection.html",
+        form=form,
+        connection=current,
+        webhook=service.webhook_state(current) if current else None,
+        active="connection",
     )
 
 
@@ -90,9 +108,23 @@ def revoke_links():
     return redirect(frame_url("connection.page"))
 
 
+@bp.route("/settings/connection/webhook", methods=["POST"])
+def webhook():
+    """Register or re-enable our webhook at Chat2Desk (after Chat2Desk disabled it)."""
+    if g.portal.connection is None:
+        flash(_("Connect Chat2Desk first."), "error")
+    else:
+        flash(service.ensure_webhook(g.portal.connection), "success")
+    return redirect(frame_url("connection.page"))
+
+
 @bp.route("/settings/connection/disconnect", methods=["POST"])
 def disconnect():
-    """Remove our webhook from Chat2Desk and forget the token."""
+    """Asks first; then removes our webhook from Chat2Desk and forgets the token."""
+    if request.form.get("confirm") != "1":
+        return render_template(
+            "settings/disconnect.html", form=FlaskForm(), connection=g.portal.connection
+        )
     service.disconnect(g.portal)
     flash(_("Chat2Desk was disconnected and its webhook removed."), "success")
     return redirect(frame_url("connection.page"))

@@ -2,7 +2,7 @@
 
 import pytest
 
-from bench import burst, intake
+from bench import burst, intake, stats_page
 from bench.common import backends
 
 
@@ -23,3 +23,10 @@ def test_burst_stays_within_the_portals_bucket(backend):
     assert 0 < result["peak"] <= result["burst"]
     assert result["journal"] == {"done": 50}
     assert result["b24_requests"] == 50
+
+
+@pytest.mark.parametrize("backend", backends())
+def test_stats_page_bench_generates_rows_and_reads_the_index(backend):
+    result = stats_page.measure(backend, big=3000)
+    assert result["indexed"] is True
+    assert result["base"] > 0 and result["crowded"] > 0 and result["busy"] > 0

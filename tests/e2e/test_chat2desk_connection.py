@@ -89,6 +89,16 @@ def test_rotate_secret_and_disconnect(sandbox, portal_name):
     resp = submit(
         sandbox, "/settings/connection/disconnect?t=" + token, token, {}, csrf=_csrf(sandbox, token)
     )
+    assert resp.status_code == 200 and 'id="disconnect-confirm"' in resp.text  # asks first
+    assert len(_hooks(sandbox, company)) == 1
+    assert _connection(sandbox, info["member_id"]) is not None
+    resp = submit(
+        sandbox,
+        "/settings/connection/disconnect?t=" + token,
+        token,
+        {"confirm": "1"},
+        csrf=_csrf(sandbox, token),
+    )
     assert resp.status_code == 302
     assert _hooks(sandbox, company) in ([], {})
     assert _connection(sandbox, info["member_id"]) is None
