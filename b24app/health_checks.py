@@ -216,7 +216,6 @@ def _chat2desk_checks(portal: Portal) -> list[Check]:
     return checks
 
 
-
 def _journal_checks(portal: Portal) -> list[Check]:
     since = datetime.now(UTC) - timedelta(hours=24)
     failed = db.session.execute(

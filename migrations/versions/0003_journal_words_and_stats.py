@@ -1,15 +1,15 @@
 """journal: decisions as phrases, facts for the stats page
 
-Revision ID: 0002
-Revises: 0001
+Revision ID: 0003
+Revises: 0002_security
 Create Date: 2026-12-01 22:20:00
 
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0002'
-down_revision = '0001'
+revision = '0003'
+down_revision = '0002_security'
 branch_labels = None
 depends_on = None
 
