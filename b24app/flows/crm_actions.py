@@ -8,8 +8,7 @@ note (`type=comment`, never shown to the client) so they show up in the dialog's
 from contextlib import suppress
 from dataclasses import dataclass
 
-from flask_babel import gettext as _
-
+from ..phrases import gettext as _
 from .crm_tab import TabView, operator_label
 
 DIALOG_ACTIONS = ("reply", "tag_add", "tag_remove", "close", "reopen", "assign")

@@ -4,13 +4,13 @@ failures reported in the line, and answers from the line credited to the mapped 
 
 from dataclasses import replace
 
-from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy import select
 
 from ..extensions import db
 from ..journal import Outcome
 from ..models import RemoteRecord
+from ..phrases import gettext as _
 from . import ol_messages as om
 
 KIND_HELD = "ol_held"  # "<dialog id>:<message id>" → an inbox held until an operator is assigned

@@ -9,10 +9,9 @@ journal retries it; after ROBOT_GIVE_UP seconds, or for a permanent one, the wor
 
 import time
 
-from flask_babel import gettext as _
-
 from ..clients.c2d_errors import Chat2DeskUnavailableError
 from ..journal import Outcome, transient
+from ..phrases import gettext as _
 from . import crm_tab
 
 KINDS = {"DEAL": "deal", "LEAD": "lead"}

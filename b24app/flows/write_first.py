@@ -2,8 +2,7 @@
 opening message, and records that link the new client and dialog to the entity — so the
 dialog's close later completes this entity instead of creating another (CONTRACT §3)."""
 
-from flask_babel import gettext as _
-
+from ..phrases import gettext as _
 from .crm_actions import Done
 from .crm_tab import Entity, TabView
 
