@@ -21,6 +21,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_commands(app)
     register_error_handlers(app)
     register_security_headers(app)
+    register_limits(app)
     return app
 
 
@@ -131,10 +132,33 @@ def register_security_headers(app: Flask) -> None:
             )
             if app.config["B24APP_ALLOW_HTTP"]:
                 ancestors = "*"
-        response.headers.setdefault("Content-Security-Policy", f"frame-ancestors {ancestors}")
+        csp = (
+            f"frame-ancestors {ancestors}; script-src 'self' {app.config['BX24_JS_URL']}; "
+            "object-src 'none'; base-uri 'none'"
+        )
+        response.headers.setdefault("Content-Security-Policy", csp)
+        if app.config["PUBLIC_URL"].startswith("https://"):
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         response.headers.setdefault("Referrer-Policy", "no-referrer")
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         if response.mimetype == "text/html":
             response.headers["Cache-Control"] = "no-store"
         response.headers.pop("X-Frame-Options", None)
         return response
+
+
+def register_limits(app: Flask) -> None:
+    """Body size and the per-address entry limit, before any view runs (see verify.py)."""
+    from werkzeug.exceptions import RequestEntityTooLarge
+
+    from .verify import BodyLimit, guard_entry, too_large_reason
+
+    cfg = app.config
+    app.wsgi_app = BodyLimit(app.wsgi_app, cfg["MAX_CONTENT_LENGTH"], cfg["MAX_FORM_BYTES"])
+    app.before_request_funcs.setdefault(None, []).insert(0, guard_entry)  # before CSRF
+
+    @app.errorhandler(RequestEntityTooLarge)
+    def too_large(exc):  # also when a chunked body outgrows the limit while being read
+        from .views.errors import answer
+
+        return answer(too_large_reason(), 413)

@@ -4,6 +4,7 @@ import sys
 
 import click
 from flask import Flask
+from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from . import journal as journal_service
@@ -14,6 +15,29 @@ from .models import Journal, Portal
 def register(app: Flask) -> None:
     app.cli.add_command(journal_group)
     app.cli.add_command(sandbox_command)
+    app.cli.add_command(keys_group)
+
+
+@click.group("keys")
+def keys_group():
+    """SECRET_KEY rotation."""
+
+
+@keys_group.command("rotate")
+@with_appcontext
+def keys_rotate():
+    """Re-encrypt stored secrets with the current SECRET_KEY (old ones in SECRET_KEY_FALLBACKS)."""
+    from .rotation import rotate
+
+    done = rotate()
+    click.echo(f"re-encrypted {done.values} secret(s) in {done.rows} row(s) with the current key")
+    if done.unreadable:
+        click.echo(
+            f"{done.unreadable} secret(s) could not be read with any configured key: "
+            "add the key they were written with to SECRET_KEY_FALLBACKS and run again",
+            err=True,
+        )
+        sys.exit(1)
 
 
 @click.group("journal")

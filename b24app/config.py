@@ -1,7 +1,9 @@
 """Configuration defaults and the environment layer; no secrets live here."""
 
+import contextlib
 import os
 import secrets
+import time
 from pathlib import Path
 
 REQUIRED_IN_PRODUCTION = ("B24_CLIENT_ID", "B24_CLIENT_SECRET")
@@ -11,6 +13,7 @@ class Defaults:
     """Defaults in code; `instance/config.py`, the environment and tests override them."""
 
     SECRET_KEY = None
+    SECRET_KEY_FALLBACKS: list = []  # old keys, still accepted until `keys rotate` has run
     SQLALCHEMY_DATABASE_URI = None
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     PUBLIC_URL = "http://127.0.0.1:5000"
@@ -42,6 +45,12 @@ class Defaults:
     SESSION_COOKIE_SAMESITE = "None"
     SESSION_COOKIE_SECURE = True
     SESSION_COOKIE_PARTITIONED = True
+    # Limits: a webhook or event body over 1 MB is answered 413, so is a form or iframe entry
+    # over 256 kB (any one multipart field too).
+    MAX_CONTENT_LENGTH = 1024 * 1024
+    MAX_FORM_BYTES = 256 * 1024
+    MAX_FORM_MEMORY_SIZE = 256 * 1024
+    MAX_FORM_PARTS = 500
     WTF_CSRF_TIME_LIMIT = None
     WTF_CSRF_SSL_STRICT = False
 
@@ -49,6 +58,7 @@ class Defaults:
 # (name, parser) for every key the environment may set.
 ENV_KEYS = {
     "SECRET_KEY": str,
+    "SECRET_KEY_FALLBACKS": lambda v: [k.strip() for k in v.split(",") if k.strip()],
     "DATABASE_URL": str,
     "PUBLIC_URL": str,
     "B24_CLIENT_ID": str,
@@ -76,22 +86,43 @@ def from_environment(environ=os.environ) -> dict:
 
 
 def instance_secret_key(instance_path: str) -> str:
-    """Read the generated secret key, creating it once."""
+    """The sandbox's generated secret key, created once, atomically, readable only by us.
+
+    Several workers starting together agree on one key: each writes its own 0600 temp file
+    and hard-links it into place; only the first link wins, the others read the winner's.
+    """
     path = Path(instance_path) / "secret_key"
+    path.parent.mkdir(parents=True, exist_ok=True)
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(48))
-        path.chmod(0o600)
-    return path.read_text().strip()
+        tmp = path.with_name(f".secret_key.{os.getpid()}.{secrets.token_hex(4)}")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_urlsafe(48))
+            with contextlib.suppress(FileExistsError):
+                os.link(tmp, path)
+        finally:
+            tmp.unlink(missing_ok=True)
+    for _attempt in range(50):
+        key = path.read_text().strip()
+        if key:
+            return key
+        time.sleep(0.01)  # a key file made by an older version, still being written
+    raise SystemExit(f"b24app: {path} is empty; delete it or set SECRET_KEY")
 
 
 def finish(config, instance_path: str) -> None:
     """Fill derived defaults and stop with one line when a required setting is missing."""
     if not config.get("SQLALCHEMY_DATABASE_URI"):
         config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path(instance_path) / 'b24app.sqlite3'}"
+    local = config.get("B24APP_SANDBOX") or config.get("TESTING")
     if not config.get("SECRET_KEY"):
+        if not local:
+            raise SystemExit(
+                "b24app: missing required setting SECRET_KEY (set it in the environment)"
+            )
         config["SECRET_KEY"] = instance_secret_key(instance_path)
-    if config.get("B24APP_SANDBOX") or config.get("TESTING"):
+    if local:
         config.setdefault("B24_CLIENT_ID", None)
         config["B24_CLIENT_ID"] = config["B24_CLIENT_ID"] or "local.sandbox.app"
         config["B24_CLIENT_SECRET"] = config["B24_CLIENT_SECRET"] or "sandbox-secret"

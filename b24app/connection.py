@@ -14,7 +14,7 @@ from .clients.chat2desk import (
     Chat2DeskClient,
     Chat2DeskError,
 )
-from .crypto import digest
+from .crypto import digest, digests
 from .extensions import db
 from .models import Connection, Portal
 from .verify import http_session
@@ -172,11 +172,14 @@ def find_by_secret(secret: str) -> Connection | None:
     of the digests (the secret itself is never decrypted on the hot path)."""
     if not secret or len(secret) > 200:
         return None
-    wanted = digest(secret)
+    wanted = digests(secret)
     connection = db.session.execute(
-        select(Connection).options(joinedload(Connection.portal)).filter_by(secret_digest=wanted)
+        select(Connection)
+        .options(joinedload(Connection.portal))
+        .where(Connection.secret_digest.in_(wanted))
     ).scalar_one_or_none()
-    if connection is None or not hmac.compare_digest(connection.secret_digest or "", wanted):
+    stored = (connection.secret_digest or "") if connection is not None else ""
+    if not any(hmac.compare_digest(stored, w) for w in wanted):
         return None
     return connection
 

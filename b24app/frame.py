@@ -10,6 +10,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import CallbackDict
 
+from . import keys
 from .extensions import db
 from .models import FrameSession
 
@@ -25,7 +26,7 @@ class Frame:
 
 
 def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="b24app.frame")
+    return URLSafeTimedSerializer(keys.keys_for("frame"), salt="b24app.frame")
 
 
 def mint(member_id: str, user_id: int, admin: bool, lang: str) -> str:

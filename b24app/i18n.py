@@ -28,7 +28,17 @@ def select_locale() -> str:
         return normalise(frame.lang)
     if not has_request_context():
         return current_app.config["BABEL_DEFAULT_LOCALE"]
-    return normalise(request.args.get("LANG") or request.form.get("LANG"))
+    return normalise(request.args.get("LANG") or _form_lang())
+
+
+def _form_lang():
+    """LANG of a posted form; none when the body was refused (e.g. over the size limit)."""
+    from werkzeug.exceptions import HTTPException
+
+    try:
+        return request.form.get("LANG")
+    except HTTPException:
+        return None
 
 
 def speak_portal_language(portal) -> str:

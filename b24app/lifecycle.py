@@ -51,6 +51,8 @@ def enter(entry: Entry, *, installing: bool = False) -> tuple[Portal, str]:
     else:
         portal = existing
         portal.lang = entry.lang or portal.lang
+        if portal.client_endpoint != endpoint:  # renamed, or set by an older version's event
+            portal.client_endpoint = endpoint
     if is_admin:
         portals.note_admin(portal, user_id)
     db.session.commit()

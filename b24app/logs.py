@@ -12,6 +12,7 @@ _PATTERNS = [
     re.compile(r"(/webhooks/chat2desk/)([^/\s\"'?]+)"),
 ]
 _installed = False
+_FORMATTER = logging.Formatter()
 _HOOK = re.compile(r"(/webhooks/chat2desk/)([^/\s\"'?&]{1,4})[^/\s\"'?&]*")
 
 
@@ -35,6 +36,9 @@ def install_redaction() -> None:
 
     def factory(*args, **kwargs):
         record = previous(*args, **kwargs)
+        if record.exc_info and record.exc_info[0] is not None and not record.exc_text:
+            # formatted here, masked, and kept: handlers print exc_text instead of formatting
+            record.exc_text = redact(_FORMATTER.formatException(record.exc_info))
         try:
             message = record.getMessage()
         except Exception:  # noqa: BLE001 - a broken format stays as logging would show it

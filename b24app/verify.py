@@ -6,12 +6,13 @@ flood the app (a per-address limit).
 """
 
 import hashlib
+import io
 import logging
 import threading
 import time
 from urllib.parse import urlsplit
 
-from flask import current_app
+from flask import abort, current_app, request
 from flask_babel import gettext as _
 
 from .clients import b24_oauth
@@ -20,6 +21,7 @@ from .clients.http import new_session
 log = logging.getLogger(__name__)
 _lock = threading.Lock()
 _CACHE_MAX = 10_000
+BROWSER_ENTRIES = ("/", "/install", "/crm/tab")  # opened from users' browsers
 
 
 def _state() -> tuple[dict, dict]:
@@ -97,6 +99,8 @@ def verify_token(server_endpoint: str, auth_id: str, member_id: str, fresh=False
         raise EntryError(_("SERVER_ENDPOINT is not a Bitrix24 OAuth server this app trusts."))
     if not auth_id or not member_id:
         raise EntryError(_("The request carries no AUTH_ID or member_id."), 401)
+    if len(auth_id) > 512 or len(member_id) > 64 or len(server_endpoint) > 300:
+        raise EntryError(_("The request's AUTH_ID or member_id is not one Bitrix24 sends."), 400)
     key = _cache_key(server_endpoint, auth_id, member_id)
     info = None if fresh else _cached(key)
     if info is not None:
@@ -168,3 +172,60 @@ def over_limit(address: str) -> bool:
             _hits.clear()
         _hits[address] = (level + 1, now)
     return False
+
+
+def guard_entry() -> None:
+    """413 for a body over MAX_CONTENT_LENGTH; 429 for an address flooding the entry pages.
+
+    Server-to-server routes (`/bitrix/events`, robots) are not limited by address: Bitrix24
+    sends every portal's events from a few servers and never redelivers one.
+    """
+    if request.environ.get("b24app.too_large"):
+        abort(413, too_large_reason())
+    if request.path in BROWSER_ENTRIES and over_limit(request.remote_addr or "?"):
+        abort(
+            429,
+            _(
+                "Too many requests from your address in a short time. "
+                "Wait a minute, then open the application again."
+            ),
+        )
+
+
+def too_large_reason() -> str:
+    cfg = current_app.config
+    server = request.path.startswith(BodyLimit.SERVER_ROUTES)
+    limit = cfg["MAX_CONTENT_LENGTH"] if server else cfg["MAX_FORM_BYTES"]
+    return _("The request is larger than %(size)s kB.", size=max(1, limit // 1024))
+
+
+class BodyLimit:
+    """WSGI middleware: a body over the limit is never read past it, whatever its framing.
+
+    A chunked body (no Content-Length) is read up to limit + 1 bytes here; werkzeug alone would
+    silently cut it at the limit and the app would parse half a webhook. An oversized body is
+    replaced by an empty one and flagged, and `guard_entry` answers 413 before any view runs.
+    """
+
+    SERVER_ROUTES = ("/webhooks/", "/bitrix/")  # Chat2Desk and Bitrix24 servers: 1 MB
+
+    def __init__(self, wsgi_app, limit: int, form_limit: int):
+        self.wsgi_app, self.limit, self.form_limit = wsgi_app, limit, form_limit
+
+    def __call__(self, environ, start_response):
+        server = str(environ.get("PATH_INFO") or "").startswith(self.SERVER_ROUTES)
+        limit = self.limit if server else self.form_limit  # forms and iframe entries: less
+        length = environ.get("CONTENT_LENGTH") or ""
+        if length.isdigit():
+            too_large = int(length) > limit
+        elif environ.get("REQUEST_METHOD") in ("POST", "PUT", "PATCH"):
+            body = environ["wsgi.input"].read(limit + 1)
+            too_large = len(body) > limit
+            if not too_large:
+                environ["wsgi.input"], environ["CONTENT_LENGTH"] = io.BytesIO(body), str(len(body))
+        else:
+            too_large = False
+        if too_large:
+            environ["b24app.too_large"] = True
+            environ["wsgi.input"], environ["CONTENT_LENGTH"] = io.BytesIO(b""), "0"
+        return self.wsgi_app(environ, start_response)

@@ -34,7 +34,7 @@
       };
       box.addEventListener("change", sync); sync();
     });
-    if (document.body.dataset.installFinish === "1" && window.BX24 && BX24.installFinish) {
+    if (document.querySelector("[data-install-finish='1']") && window.BX24 && BX24.installFinish) {
       BX24.installFinish();
     }
   }

@@ -10,6 +10,13 @@ def _wants_json() -> bool:
     return request.path.startswith(("/webhooks/", "/bitrix/", "/healthz"))
 
 
+def answer(reason: str, code: int):
+    """An error in words: JSON for server-to-server routes, the error page for people."""
+    if _wants_json():
+        return jsonify(error=reason), code
+    return render_template("error.html", reason=reason, code=code), code
+
+
 def register(app) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(exc):

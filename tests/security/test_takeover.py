@@ -165,3 +165,23 @@ def test_refresh_token_is_kept_only_once_it_has_worked(sandbox, portal_name):
     row = portal_row(sandbox, member)
     assert row.pending_refresh_token is None
     assert row.refresh_token and row.refresh_token not in ("garbage", good.refresh_token)
+
+
+def test_a_rest_base_stored_by_an_older_version_is_healed_at_the_next_entry(
+    sandbox, portal_name, foreign
+):
+    """A row an earlier version let an event poison: the next verified entry puts back the
+    REST base app.info reports, so the app's calls leave the foreign host."""
+    from tests.e2e.helpers import open_app
+
+    info = installed_portal(sandbox, portal_name)
+    with sandbox.app.app_context():
+        portal = db.session.execute(
+            select(Portal).filter_by(member_id=info["member_id"])
+        ).scalar_one()
+        portal.client_endpoint = foreign.url + "/rest/"
+        db.session.commit()
+    open_app(sandbox, portal_name, user_id=2)
+    assert portal_row(sandbox, info["member_id"]).client_endpoint == info["client_endpoint"]
+    _call_portal(sandbox, info["member_id"])
+    assert foreign.hits == []
