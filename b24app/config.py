@@ -19,6 +19,9 @@ class Defaults:
     PUBLIC_URL = "http://127.0.0.1:5000"
     B24_CLIENT_ID = None
     B24_CLIENT_SECRET = None
+    B24_APP_CODE = (
+        None  # the Market app's code for /marketplace/view/<code>/ (local apps: client_id)
+    )
     B24_OAUTH_HOSTS = "oauth.bitrix.info,oauth.bitrix24.tech"
     B24_RATE = 2.0
     B24_BURST = 50
@@ -63,6 +66,7 @@ ENV_KEYS = {
     "PUBLIC_URL": str,
     "B24_CLIENT_ID": str,
     "B24_CLIENT_SECRET": str,
+    "B24_APP_CODE": str,
     "B24_OAUTH_HOSTS": str,
     "CHAT2DESK_API_URL": str,
     "B24APP_ALLOW_HTTP": lambda v: v.strip().lower() in ("1", "true", "yes", "on"),

@@ -1,5 +1,7 @@
 """Links the app hands out: Chat2Desk web dialogs, the app's dialog page, CRM entities."""
 
+from urllib.parse import quote, urlencode
+
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select
@@ -24,11 +26,24 @@ def _serializer(portal: Portal) -> URLSafeTimedSerializer:
 
 
 def dialog_link(portal: Portal, dialog_id, user_id: int, mode: str, api_url: str) -> str:
-    """Where a dialog opens: Chat2Desk web, or our dialog page signed for this user."""
+    """Where a dialog opens: Chat2Desk web, or our dialog page inside the portal for this user.
+
+    `/marketplace/view/#APP_CODE#/?params[…]` opens the app's REST_APP_URI handler in a slider
+    with the clicking user's verified entry (b24restdocs api-reference/widgets/universal/
+    app-url.md); the handler lets in only the user the link was made for.
+    """
     if mode != "bitrix24":
         return dialog_url(api_url, dialog_id)
     data = {"m": portal.member_id, "u": int(user_id or 0), "d": str(dialog_id)}
     key = _serializer(portal).dumps(data)
+    cfg = current_app.config
+    code = quote(str(cfg.get("B24_APP_CODE") or cfg["B24_CLIENT_ID"]), safe="")
+    query = urlencode({"params[dialog]": str(dialog_id), "params[k]": key})
+    return f"{portal.base_url}marketplace/view/{code}/?{query}"
+
+
+def direct_link(key: str, dialog_id) -> str:
+    """The dialog page outside the portal for a link key (still checked per user and dialog)."""
     return f"{current_app.config['PUBLIC_URL']}/dialogs/{dialog_id}?k={key}"
 
 

@@ -21,7 +21,7 @@ from .clients.http import new_session
 log = logging.getLogger(__name__)
 _lock = threading.Lock()
 _CACHE_MAX = 10_000
-BROWSER_ENTRIES = ("/", "/install", "/crm/tab")  # opened from users' browsers
+BROWSER_ENTRIES = ("/", "/install", "/crm/tab", "/dialogs/open")  # from users' browsers
 
 
 def _state() -> tuple[dict, dict]:

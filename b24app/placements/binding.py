@@ -12,6 +12,7 @@ from ..flows.crm_tab import PLACEMENTS
 
 log = logging.getLogger(__name__)
 TAB_PATH = "/crm/tab"
+LINK_PATH = "/dialogs/open"  # REST_APP_URI: dialog links open inside the portal
 ROBOT_PATH = "/bitrix/robots/send_message"
 ROBOT_CODE = "c2d_send_message"
 TITLES = {"en": "Chat2Desk", "ru": "Chat2Desk", "es": "Chat2Desk", "pt": "Chat2Desk"}
@@ -65,6 +66,12 @@ def commands(public_url: str, bound: list, robots: list, user_id) -> dict:
         for code in PLACEMENTS
         if (code, handler) not in have
     }
+    if ("REST_APP_URI", public_url + LINK_PATH) not in have:
+        # widgets/universal/app-url.md: /marketplace/view/#APP_CODE#/ opens this handler
+        cmds["link"] = (
+            "placement.bind",
+            {"PLACEMENT": "REST_APP_URI", "HANDLER": public_url + LINK_PATH},
+        )
     fields = robot_fields(public_url, user_id)
     if ROBOT_CODE in [str(r) for r in robots or []]:
         cmds["robot"] = ("bizproc.robot.update", {"CODE": ROBOT_CODE, "FIELDS": fields})

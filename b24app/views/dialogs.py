@@ -171,3 +171,28 @@ def dialog(dialog_id: str):
         csrf_value=token,
         dialog_id=dialog_id,
     )
+
+
+@bp.route("/dialogs/open", methods=["POST"])
+@csrf.exempt  # a Bitrix24 entry, verified with app.info like `/`
+def open_link():
+    """REST_APP_URI: a dialog link followed inside the portal, by the user it was made for."""
+    from .. import lifecycle
+    from ..events import Entry
+    from ..portals import EntryError
+
+    entry = Entry.from_request(request.args, request.form)
+    try:
+        portal, token = lifecycle.enter(entry)
+    except EntryError as exc:
+        return render_template("install/refused.html", reason=exc.reason), exc.status
+    options = entry.placement_options
+    dialog_id, key = str(options.get("dialog") or ""), str(options.get("k") or "")
+    found = links.read_dialog_key(key, dialog_id) if dialog_id.isdigit() else None
+    viewer = frame.read(token)
+    if found is None or found[0].id != portal.id or found[1] != viewer.user_id:
+        abort(
+            403,
+            _("This dialog link was made for another Bitrix24 user, has expired or was revoked."),
+        )
+    return redirect(url_for("dialogs.dialog", dialog_id=dialog_id, t=token))

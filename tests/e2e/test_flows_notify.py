@@ -98,7 +98,9 @@ def test_dialog_link_to_app_page_and_entity_links(sandbox, portal_name):
     contact_id = next(iter(world.b24()["contacts"]))
     payload = _inbox(world)
     text = _bot_messages(world)[-1]["MESSAGE"]
-    assert f"{sandbox.app_url}/dialogs/{payload['dialog_id']}?k=" in text
+    # the dialog page opens inside the portal (REST_APP_URI link), signed for this user
+    assert f"{sandbox.portal_url(world.name)}marketplace/view/" in text
+    assert f"params%5Bdialog%5D={payload['dialog_id']}&params%5Bk%5D=" in text
     assert f"crm/deal/details/{deal_id}/]Deal #{deal_id}[/url]" in text
     assert f"crm/contact/details/{contact_id}/]Contact #{contact_id}[/url]" in text
 

@@ -1,6 +1,7 @@
 """Open Lines relay both ways, connector (de)activation and the dialog page, over HTTP."""
 
 import re
+from urllib.parse import parse_qs, urlsplit
 
 import requests
 from sqlalchemy import select
@@ -221,7 +222,7 @@ def test_connector_registered_at_install_and_follows_the_settings(sandbox, porta
 def _dialog_key(box, env, dialog_id) -> str:
     with box.app.test_request_context():
         url = links.dialog_link(_portal(box, env.member_id), dialog_id, 1, "bitrix24", "")
-    return url.split("k=", 1)[1]
+    return parse_qs(urlsplit(url).query)["params[k]"][0]
 
 
 def _csrf(html: str) -> str:

@@ -1,5 +1,7 @@
 """Each person sees only their own dialogs; journal, health and preview are for admins only."""
 
+from urllib.parse import parse_qs, urlsplit
+
 import itsdangerous
 import requests
 
@@ -30,7 +32,7 @@ def _link_key(box, env, dialog_id, user_id, when=None) -> str:
                 url = links.dialog_link(portal, dialog_id, user_id, "bitrix24", "")
             finally:
                 itsdangerous.TimestampSigner.get_timestamp = real
-    return url.split("k=", 1)[1]
+    return parse_qs(urlsplit(url).query)["params[k]"][0]
 
 
 def _by_link(box, dialog_id, key) -> requests.Response:
@@ -122,3 +124,38 @@ def test_webhook_secret_is_never_shown_and_k_is_masked_in_logs(sandbox, portal_n
     text = "\n".join(r.getMessage() for r in caplog.records)
     assert f"/dialogs/{dialog_id}" in text, "the request was not logged: the scan proves nothing"
     assert key not in text and secret not in text
+
+
+def _follow_inside_portal(box, env, url, user_id) -> requests.Response:
+    """What Bitrix24 does with a /marketplace/view/ link: the REST_APP_URI handler gets the
+    clicking user's entry with the link's params (the fake portal page shows the form)."""
+    from tests.e2e.helpers import control, post_entry
+
+    portal = requests.get(url, timeout=TIMEOUT)
+    assert portal.status_code == 200 and "/dialogs/open" in portal.text
+    params = {k[7:-1]: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
+    payload = control(
+        box,
+        f"p/{env.name}/entry",
+        {"user_id": user_id, "placement": "REST_APP_URI", "options": params},
+    )
+    return post_entry(box, "/dialogs/open", payload)
+
+
+def test_a_link_opens_inside_the_portal_only_for_its_user(sandbox, portal_name):
+    env, dialog_id = _world(sandbox, portal_name)
+    configure(sandbox, env.member_id, "operators", **{f"user_{env.operator}": "5"})
+    with sandbox.app.test_request_context():
+        url = links.dialog_link(portal_row(sandbox, env.member_id), dialog_id, 5, "bitrix24", "")
+    assert url.startswith(sandbox.portal_url(env.name) + "marketplace/view/")
+    resp = _follow_inside_portal(sandbox, env, url, 5)
+    assert resp.status_code == 302 and f"/dialogs/{dialog_id}?t=" in resp.headers["Location"]
+    assert (
+        SECRET_TEXT
+        in requests.get(sandbox.app_url + resp.headers["Location"], timeout=TIMEOUT).text
+    )
+    # the same link clicked by another user of the portal (even an admin) opens nothing
+    for other in (3, 1):
+        resp = _follow_inside_portal(sandbox, env, url, other)
+        assert resp.status_code == 403 and SECRET_TEXT not in resp.text
+        assert "another Bitrix24 user" in resp.text

@@ -179,8 +179,33 @@ def _detail_tabs(portal: Portal, kind: str) -> list[dict]:
 def _tab_frame(portal: Portal, kind: str, eid: int, placement: dict) -> dict:
     """The POST Bitrix24 sends to a tab's handler: the entry payload with PLACEMENT and
     PLACEMENT_OPTIONS {"ID", "URI"} (widgets/crm/detail-tab.md, "What the Handler Receives")."""
-    state = get_state()
     uri = f"/crm/{kind}/details/{eid}/?IFRAME=Y&IFRAME_TYPE=SIDE_SLIDER"
+    return _placement_frame(portal, placement, {"ID": str(eid), "URI": uri})
+
+
+@bp.get("/p/<name>/marketplace/view/<code>/")
+def app_uri(name: str, code: str):
+    """A link to the app placed in content opens its REST_APP_URI handler in a slider; the
+    link's `params[...]` and the page's `URI` arrive in PLACEMENT_OPTIONS, with the clicking
+    user's entry (widgets/universal/app-url.md, "What the Handler Receives")."""
+    portal, state = _portal(name), get_state()
+    bound = [p for p in portal.placements if p["placement"] == "REST_APP_URI"]
+    if code != state.client_id or not bound or not portal.installed:
+        abort(404)  # app-url.md: the widget exists only once the installation is complete
+    options = {
+        key[len("params[") : -1]: value
+        for key, value in request.args.items()
+        if key.startswith("params[") and key.endswith("]")
+    }
+    options["URI"] = f"/p/{name}/"
+    frame = _placement_frame(portal, bound[0], options)
+    return _page("portal.html", portal, "apps", frame=frame, installing=False)
+
+
+def _placement_frame(portal: Portal, placement: dict, options: dict) -> dict:
+    """The POST Bitrix24 sends to a placement's handler: the entry payload with PLACEMENT and
+    its PLACEMENT_OPTIONS."""
+    state = get_state()
     with state.lock:
         payload = actions.entry_payload(
             state,
@@ -188,7 +213,7 @@ def _tab_frame(portal: Portal, kind: str, eid: int, placement: dict) -> dict:
             base_url(),
             portal.ui_user_id,
             placement=placement["placement"],
-            options={"ID": str(eid), "URI": uri},
+            options=options,
             lang=portal.ui_lang or None,
         )
     q = payload["query"]
