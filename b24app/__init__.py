@@ -72,6 +72,7 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from .placements import crm_tab, robot
     from .views import (
+        backfill,
         connection,
         dialogs,
         events,
@@ -90,6 +91,7 @@ def register_blueprints(app: Flask) -> None:
         settings,
         journal,
         stats,
+        backfill,
         webhooks,
         health,
         dialogs,

@@ -16,6 +16,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(journal_group)
     app.cli.add_command(sandbox_command)
     app.cli.add_command(keys_group)
+    app.cli.add_command(backfill_command)
 
 
 @click.group("keys")
@@ -99,3 +100,20 @@ def sandbox_command(port):
     from .sandbox.runner import serve_forever
 
     serve_forever(app_port=port)
+
+
+@click.command("backfill")
+@click.option(
+    "--since",
+    required=True,
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="dialogs closed on or after this day (YYYY-MM-DD)",
+)
+@click.option("--portal", "member_id", default=None, help="only this portal's member_id")
+@click.option("--dry-run", is_flag=True, help="write nothing; say what would be written")
+@with_appcontext
+def backfill_command(since, member_id, dry_run):
+    """Dialogs closed since a date that have no entity yet go through the close flow."""
+    from .backfill_cli import backfill
+
+    sys.exit(backfill(since.date(), member_id, dry_run))

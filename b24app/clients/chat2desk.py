@@ -219,6 +219,12 @@ class Chat2DeskClient(ActionsMixin):
         """One dialog (state, operator, last request)."""
         return self._data("GET", f"/dialogs/{dialog_id}")
 
+    def dialogs_page(self, state: str, offset: int, limit: int = PAGE_LIMIT) -> tuple[list, int]:
+        """One page of `GET /dialogs?state=&order=desc` and `meta.total` (RA-Company/ctd)."""
+        params = {"state": state, "order": "desc", "limit": limit, "offset": offset}
+        page, meta = self._page(self._call("GET", "/dialogs", params=params), "/dialogs")
+        return page, int(meta.get("total") or 0)
+
     def messages(self, dialog_id, order: str = "asc", limit: int = PAGE_LIMIT) -> list[dict]:
         """All messages of a dialog, every page."""
         params = {"dialog_id": dialog_id, "order": order}

@@ -158,7 +158,12 @@ def preview(ctx, dialog_id) -> dict:
     try:
         facts, chosen = gather(ctx, facts)
     except Stop as stop:
-        return {"dialog_id": str(dialog_id), "writes": False, "reason": stop.outcome.decision}
+        return {
+            "dialog_id": str(dialog_id),
+            "channel_id": facts.channel_id,
+            "writes": False,
+            "reason": stop.outcome.decision,
+        }
     plan = close_plan.make(ctx, facts, chosen)
     return describe(ctx, plan, lookup(ctx, plan))
 
@@ -187,6 +192,7 @@ def describe(ctx, plan: Plan, found: Found) -> dict:
         "dialog_id": facts.dialog_id,
         "request_id": facts.request_id,
         "client_id": facts.client_id,
+        "channel_id": facts.channel_id,
         "writes": not (found.entity_id and found.marked),
         "kind": plan.kind,
         "why": plan.route.why,

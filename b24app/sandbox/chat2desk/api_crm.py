@@ -42,6 +42,23 @@ def client_dialogs(client_id: int):
     return page(found)
 
 
+@bp.get("/dialogs")
+def list_dialogs():
+    """GET /dialogs?state=&operator_id=&order=&limit=&offset= → a page of dialogs in the
+    documented shape with `meta.total` (RA-Company/ctd dialogs.go GetDialogsParams)."""
+    company, wanted = g.company, request.args.get("state")
+    operator = _int(request.args.get("operator_id"))
+    with state().lock:
+        found = [
+            api_dialog(company.dialog_view(d))
+            for d in company.dialogs.values()
+            if wanted not in ("open", "closed") or d["state"] == wanted
+            if operator is None or d["operator_id"] == operator
+        ]
+    found.sort(key=lambda d: d["id"], reverse=request.args.get("order") == "desc")
+    return page(found)
+
+
 @bp.post("/clients")
 def create_client():
     """POST /clients {phone, transport, channel_id, nickname}; a known phone is refused with

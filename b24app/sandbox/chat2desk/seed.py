@@ -249,8 +249,9 @@ def seed_conversations(company, next_id: Callable[[str], int]) -> None:
             if index == 2 and kind == "from_client":
                 msg["attachments"] = [dict(ATTACHMENT)]
                 msg["photo"] = ATTACHMENT["link"]
-        if spec["state"] == "closed":
+        if spec["state"] == "closed":  # closed after its talk, earlier than the app came
             company.close_dialog(dialog)
+            dialog["end"] = c2d_time(start + number * 3600 + len(spec["talk"]) * 90 + 60)
         if spec["utm"]:
             first = next(m for m in company.messages.values() if m["client_id"] == client["id"])
             row = analytics_row(client["id"], first["id"], spec["utm"], next_id("analytics"))
