@@ -170,4 +170,3 @@ def test_page_shows_a_running_count_and_refreshes(sandbox, portal_name):
     html = page(sandbox, "/settings/backfill", world.frame_token).text
     assert "1 of 3 dialogs done" in html and 'http-equiv="refresh"' in html
     assert 'id="backfill-start"' in html and "disabled" in html.split('id="backfill-start"')[1][:40]
-
