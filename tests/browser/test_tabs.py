@@ -12,7 +12,7 @@ from tests.e2e import helpers
 
 pytestmark = pytest.mark.browser
 
-TABS = ("connection", "common", "tags", "analytics", "fields", "operators", "crm")
+TABS = ("connection", "common", "tags", "analytics", "fields", "operators", "crm", "access")
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 RU_CATALOG = Path(__file__).resolve().parents[2] / "b24app/translations/ru/LC_MESSAGES/messages.po"
 CYRILLIC = re.compile("[А-Яа-яЁё]")
