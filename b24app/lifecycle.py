@@ -104,7 +104,7 @@ def setup(portal: Portal) -> list[str]:
         if commands:
             res = client.batch(commands)
             for key, err in res.errors.items():
-                if err.code != "ERROR_HANDLER_ALREADY_EXIST":
+                if not already_bound(err):
                     log.warning("setup step %s failed: %s", key, err.code or err.description)
             if res.result.get("bot"):
                 portal.bot_id = _int(res.result["bot"])
@@ -118,6 +118,16 @@ def setup(portal: Portal) -> list[str]:
     done += binding.ensure(portal, client, current_app.config["PUBLIC_URL"])
     choices.invalidate(portal)  # a reinstall may have changed lines and the connector's state
     return done
+
+
+def already_bound(err) -> bool:
+    """A duplicate `event.bind` is a success: ERROR_HANDLER_ALREADY_EXIST "Handler already
+    exists!" (b24restdocs error-codes.md) or, on real portals, ERROR_CORE "Handler already binded"
+    (the wording of api-reference/widgets/user-field/userfieldtype-add.md)."""
+    text = str(getattr(err, "description", "") or "").lower()
+    return err.code == "ERROR_HANDLER_ALREADY_EXIST" or (
+        err.code == "ERROR_CORE" and "already" in text and ("binded" in text or "exist" in text)
+    )
 
 
 def _bot_fields(handler: str) -> dict:

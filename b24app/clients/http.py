@@ -35,7 +35,7 @@ def _flatten(prefix: str, value, out: list[tuple[str, str]]) -> None:
         if value is None:
             value = ""
         elif isinstance(value, bool):
-            value = "Y" if value else "N"
+            value = "1" if value else "0"  # as PHP's http_build_query writes true/false
         out.append((prefix, str(value)))
         return
     for key, item in items:

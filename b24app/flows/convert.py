@@ -56,6 +56,23 @@ def to_double(value, descriptor: dict | None = None) -> float:
     return to_number(value)
 
 
+_CURRENCY = re.compile(r"[A-Z]{3}")
+
+
+def to_money(value, descriptor: dict | None = None) -> str:
+    """Money user fields take `amount|CURRENCY` (api-reference/crm/currency/index.md: "pass the
+    amount and currency code in the format 100|USD"). The currency comes from the value
+    ("300 RUB", "300|RUB"), else from the field's DEFAULT_VALUE (`300|USD`, userfield settings)."""
+    text = _text(value).replace("|", " ")
+    codes = _CURRENCY.findall(text.upper()) if not isinstance(value, int | float) else []
+    amount = to_number(_CURRENCY.sub("", text.upper()).strip() if codes else value)
+    default = str(((descriptor or {}).get("settings") or {}).get("DEFAULT_VALUE") or "")
+    currency = codes[0] if codes else default.partition("|")[2].strip().upper()
+    if not _CURRENCY.fullmatch(currency):
+        raise Unconvertible(_("'%(value)s' names no currency", value=value))
+    return f"{amount:g}|{currency}" if amount == int(amount) else f"{amount}|{currency}"
+
+
 def to_integer(value, descriptor: dict | None = None) -> int:
     number = to_number(value)
     if number != int(number):
@@ -151,7 +168,7 @@ CONVERTERS = {
     "address": to_string,
     "integer": to_integer,
     "double": to_double,
-    "money": to_double,
+    "money": to_money,
     "date": to_date,
     "datetime": to_datetime,
     "enumeration": to_enumeration,

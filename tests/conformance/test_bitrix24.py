@@ -6,9 +6,14 @@ sandbox portal behaves that way, and runs the app's flow against it.
 
 import re
 
+import requests
+
+from b24app.clients.bitrix24 import error_for
+from b24app.clients.http import php_query
 from b24app.flows.people import ol_name
+from b24app.lifecycle import already_bound
 from tests.e2e.flows_world import make_world
-from tests.e2e.helpers import c2d_control
+from tests.e2e.helpers import TIMEOUT, c2d_control, control
 from tests.e2e.ol_helpers import c2d_state, inbox, line_messages, setup_portal
 
 from . import samples
@@ -89,3 +94,34 @@ def test_3_open_lines_names_follow_bitrix24s_rule(sandbox, portal_name):
     first, second = line_messages(sandbox, env)
     assert first["AUTHOR"]["name"] == "Ivan Smirnov" and first["TEXT"] == "hello"
     assert "name" not in second["AUTHOR"] and "phone" not in second["AUTHOR"]
+
+
+def test_4_money_as_amount_currency_and_php_booleans(sandbox, portal_name):
+    # PHP: http_build_query(["a" => true, "b" => false]) === "a=1&b=0" (php.net http_build_query)
+    assert php_query({"a": True, "b": False}) == "a=1&b=0"
+    world = make_world(sandbox, portal_name, mode=SIMPLE)
+    money = next(
+        code for code, d in _fields(world, "deal").items() if d["type"] == "money"
+    )  # its DEFAULT_VALUE names the currency, `{VALUE}|{CURRENCY}` (crm-contact-userfield-get.md)
+    world.set("fields", deal_cf_2=money)  # Chat2Desk "Budget" = 150000 for Ivan
+    client = world.client(IVAN)
+    world.event("close_dialog", client_id=client["id"])
+    [deal] = world.b24()["deals"].values()
+    assert deal[money] == "150000|RUB"  # the format of api-reference/crm/currency/index.md
+
+
+def test_5_duplicate_event_bind_is_bound(sandbox, portal_name):
+    world = make_world(sandbox, portal_name)
+    bound = world.rest("event.get", {})[0]  # what the app bound at install
+    body = {"event": bound["event"], "handler": bound["handler"]}
+    info = control(sandbox, f"p/{portal_name}/tokens", {"user_id": 1})
+    resp = requests.post(
+        info["client_endpoint"] + "event.bind",
+        json={**body, "auth": info["access_token"]},
+        timeout=TIMEOUT,
+    )
+    assert resp.status_code == 400 and resp.json()["error"] == "ERROR_CORE"
+    err = error_for(resp.json()["error"], resp.json()["error_description"], status=400)
+    assert already_bound(err)
+    assert already_bound(error_for("ERROR_HANDLER_ALREADY_EXIST", "Handler already exists!"))
+    assert not already_bound(error_for("ERROR_CORE", "Unknown error"))

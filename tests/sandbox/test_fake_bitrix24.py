@@ -278,7 +278,8 @@ def test_event_bind_and_firing(client, portal):
         is True
     )
     dup = call(client, portal, "event.bind", event="ONIMCONNECTORMESSAGEADD", handler=handler)
-    assert dup.status_code == 400 and dup.get_json()["error"] == "ERROR_HANDLER_ALREADY_EXIST"
+    assert dup.status_code == 400 and dup.get_json()["error"] == "ERROR_CORE"
+    assert dup.get_json()["error_description"] == "Handler already binded"
     unknown = call(client, portal, "event.bind", event="OnNothing", handler=handler)
     assert unknown.get_json()["error"] == "ERROR_EVENT_NOT_FOUND"
     call(client, portal, "event.bind", event="ONAPPUNINSTALL", handler=handler)

@@ -213,8 +213,10 @@ def test_timeout_is_always_passed_and_transport_errors_typed():
 
 
 def test_php_query_and_parse_roundtrip():
-    query = php_query({"fields": {"TITLE": "A&B", "PHONE": [{"VALUE": "+7 916"}]}, "flag": True})
-    assert query == ("fields[TITLE]=A%26B&fields[PHONE][0][VALUE]=%2B7%20916&flag=Y")
+    query = php_query(
+        {"fields": {"TITLE": "A&B", "PHONE": [{"VALUE": "+7 916"}]}, "flag": True, "off": False}
+    )
+    assert query == ("fields[TITLE]=A%26B&fields[PHONE][0][VALUE]=%2B7%20916&flag=1&off=0")
     tree = parse_php_form(
         [("auth[member_id]", "m1"), ("data[MESSAGES][0][im][chat_id]", "5"), ("event", "X")]
     )

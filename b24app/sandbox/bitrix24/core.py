@@ -105,7 +105,9 @@ def event_bind(ctx: Ctx, params: dict[str, Any]) -> bool:
         raise ApiError(400, "ERROR_ARGUMENT", "Argument 'handler' is null or empty")
     for bound in ctx.portal.events:
         if bound["event"] == event and bound["handler"] == handler:
-            raise ApiError(400, "ERROR_HANDLER_ALREADY_EXIST", "Handler already exists!")
+            # a real portal answers a duplicate bind so (issue #12 item 5); the docs' own example
+            # is ERROR_HANDLER_ALREADY_EXIST (error-codes.md) — the app accepts both
+            raise ApiError(400, "ERROR_CORE", "Handler already binded")
     offline = str(param(params, "event_type") or "online").lower() == "offline"
     ctx.portal.events.append(
         {

@@ -85,6 +85,7 @@ _CUSTOM = [
     ("5", "datetime", "Click time"),
     ("6", "enumeration", "Client segment"),
     ("7", "string", "Chat2Desk channel"),
+    ("8", "money", "Deal budget"),
 ]
 _UF_BASE = {"deal": 1700000000, "lead": 1700000100, "contact": 1700000200}
 
@@ -121,6 +122,8 @@ def _uf(code: str, ftype: str, label: str) -> dict[str, Any]:
         "filterLabel": label,
         "settings": {},
     }
+    if ftype == "money":  # DEFAULT_VALUE is `{VALUE}|{CURRENCY}` (crm-contact-userfield-get.md)
+        desc["settings"] = {"DEFAULT_VALUE": "|RUB"}
     if ftype == "enumeration":
         desc["items"] = [dict(i) for i in _ENUM_ITEMS]
         desc["settings"] = {"DISPLAY": "LIST", "LIST_HEIGHT": 1}

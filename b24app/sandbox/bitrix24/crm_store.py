@@ -14,6 +14,7 @@ STORES = {"deal": "deals", "lead": "leads", "contact": "contacts"}
 TYPE_IDS = {1: "lead", 2: "deal", 3: "contact"}
 MULTI = ("PHONE", "EMAIL", "IM", "WEB")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}([T ].*)?$")
+_MONEY = re.compile(r"^-?\d+(\.\d+)?\|[A-Z]{3}$")
 _OP = re.compile(r"^(>=|<=|!=|=|!|>|<|%|@)?(.+)$")
 
 
@@ -36,6 +37,9 @@ def _check_uf(code: str, desc: dict[str, Any], value: Any) -> None:
             raise crm_error(f"Field '{code}': value '{v}' is not an item of the list.")
         if desc["type"] in ("date", "datetime") and not _DATE.match(str(v)):
             raise crm_error(f"Field '{code}': invalid date value '{v}'.")
+        # money takes `amount|CURRENCY`, e.g. 300|RUB (api-reference/crm/currency/index.md)
+        if desc["type"] == "money" and not _MONEY.match(str(v)):
+            raise crm_error(f"Field '{code}': money is written as amount|CURRENCY, not '{v}'.")
 
 
 def validate(kind: str, fields: Any) -> dict[str, Any]:
