@@ -104,8 +104,33 @@ def find_chat(portal: Portal, chat: str) -> dict[str, Any] | None:
     return None
 
 
+def _operator_message(user_id: int, text: str, files: list | None) -> dict:
+    """`message` of ONIMCONNECTORMESSAGEADD: user_id and text (on-im-connector-message-add.md);
+    the docs show no file form — an operator's files come as `files[]` of {name, link, type, size},
+    the disk-file fields a portal gives out (issue #12 item 7; the docs leave it open)."""
+    message = {"user_id": str(user_id), "text": text}
+    if files:
+        message["files"] = [
+            {
+                "name": str(f.get("name") or "file"),
+                "link": str(f.get("link") or f.get("url")),
+                "type": str(f.get("type") or "file"),
+                "size": int(f.get("size") or 0),
+            }
+            for f in files
+            if isinstance(f, dict) and (f.get("link") or f.get("url"))
+        ]
+    return message
+
+
 def operator_reply(
-    state: FakeState, portal: Portal, base: str, chat_ref: str, user_id: int, text: str
+    state: FakeState,
+    portal: Portal,
+    base: str,
+    chat_ref: str,
+    user_id: int,
+    text: str,
+    files: list | None = None,
 ) -> list[dict]:
     """An operator answers in an Open Lines chat: store it and fire ONIMCONNECTORMESSAGEADD."""
     with state.lock:
@@ -120,7 +145,7 @@ def operator_reply(
                 "CHAT_KEY": chat["KEY"],
                 "DIRECTION": "out",
                 "TEXT": text,
-                "FILES": [],
+                "FILES": list(files or []),
                 "DATE": int(time.time()),
                 "AUTHOR": {"id": user_id},
                 "DISABLE_CRM": "",
@@ -133,7 +158,7 @@ def operator_reply(
             "MESSAGES": [
                 {
                     "im": {"chat_id": str(chat["CHAT_ID"]), "message_id": str(mid)},
-                    "message": {"user_id": str(user_id), "text": text, "files": []},
+                    "message": _operator_message(user_id, text, files),
                     "chat": {"id": chat["EXTERNAL_ID"]},
                 }
             ],

@@ -201,6 +201,7 @@ def operator_message(name: str):
             str(body["chat_id"]),
             int(body.get("user_id") or 1),
             str(body.get("text") or ""),
+            body.get("files") if isinstance(body.get("files"), list) else None,
         )
     except KeyError:
         abort(404)

@@ -101,14 +101,14 @@ def event_bind(ctx: Ctx, params: dict[str, Any]) -> bool:
     event, handler = _event_name(params), str(param(params, "handler") or "")
     if event not in KNOWN_EVENTS:
         raise ApiError(400, "ERROR_EVENT_NOT_FOUND", "Event not found")
-    if not handler:
+    offline = str(param(params, "event_type") or "online").lower() == "offline"
+    if not handler:  # required for offline events too (event-bind.md: `handler*`)
         raise ApiError(400, "ERROR_ARGUMENT", "Argument 'handler' is null or empty")
     for bound in ctx.portal.events:
         if bound["event"] == event and bound["handler"] == handler:
             # a real portal answers a duplicate bind so (issue #12 item 5); the docs' own example
             # is ERROR_HANDLER_ALREADY_EXIST (error-codes.md) — the app accepts both
             raise ApiError(400, "ERROR_CORE", "Handler already binded")
-    offline = str(param(params, "event_type") or "online").lower() == "offline"
     ctx.portal.events.append(
         {
             "id": ctx.portal.next_id("event"),

@@ -81,7 +81,8 @@ def now_iso() -> str:
 
 
 def param(params: dict[str, Any], name: str, default: Any = None) -> Any:
-    """Read a parameter the way Bitrix24 does: exact, upper- or lower-case key."""
+    """Read a parameter the way Bitrix24 does: exact, upper- or lower-case key — the docs write
+    both (bizproc-event-send.md: `EVENT_TOKEN` in its table, `event_token` in its examples)."""
     for key in (name, name.upper(), name.lower()):
         if key in params:
             return params[key]

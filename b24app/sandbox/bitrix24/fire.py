@@ -7,6 +7,7 @@ from typing import Any
 
 import requests
 
+from . import offline
 from .phpform import encode_pairs
 from .state import SCOPE, FakeState, Portal
 
@@ -38,6 +39,10 @@ def event_auth(
     }
     if event in REFRESH_EVENTS:
         tokens["refresh_token"] = refresh.value
+    if event == "ONAPPINSTALL":
+        # no user_id, no expires in its auth (api-reference/common/events/on-app-install.md)
+        tokens.pop("user_id")
+        tokens.pop("expires")
     return {**tokens, **auth}
 
 
@@ -54,7 +59,10 @@ def prepare(
     """Build one delivery per handler bound to the event (call under the lock)."""
     event = event.upper()
     with state.lock:
-        targets = [(b["id"], b["handler"]) for b in portal.events if b["event"] == event]
+        # offline bindings are queued for event.offline.get, never POSTed (event-offline-get.md)
+        offline.queue(portal, event, data, user_id)
+        online = [b for b in portal.events if not b.get("offline")]
+        targets = [(b["id"], b["handler"]) for b in online if b["event"] == event]
         targets += [(0, url) for url in extra if url and url not in {t[1] for t in targets}]
         jobs = []
         for handler_id, url in targets:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime
 
 from flask import Blueprint, jsonify, request
 
@@ -75,7 +76,9 @@ def app_info():
             "result": {
                 "client_id": state.client_id,
                 "scope": SCOPE,
-                "expires": int(tok.expires),
+                # an ISO date-time on the OAuth server's app.info (issue #12 item 7; the SDK
+                # fixture of shared/reference/bitrix24.md §3.2 [T:pysdk-appinfo])
+                "expires": datetime.fromtimestamp(tok.expires, UTC).isoformat(),
                 "user_id": tok.user_id,
                 "install": {
                     "installed": portal.installed,

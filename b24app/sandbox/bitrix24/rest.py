@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Blueprint, current_app, jsonify, redirect, request
 
-from . import bizproc, core, crm, im, openlines  # noqa: F401  (register methods)
+from . import bizproc, core, crm, im, offline, openlines  # noqa: F401  (register methods)
 from .batch import run_batch, sub_methods
 from .envelope import ApiError, Page, time_block
 from .limits import FAULTS, admit, take_fault

@@ -58,6 +58,7 @@ class Portal:
     robots: dict[str, dict[str, Any]] = field(default_factory=dict)
     robot_runs: dict[str, dict[str, Any]] = field(default_factory=dict)
     deliveries: list[dict[str, Any]] = field(default_factory=list)
+    offline_events: list[dict[str, Any]] = field(default_factory=list)
     connectors: dict[str, dict[str, Any]] = field(default_factory=dict)
     connector_lines: dict[str, dict[str, Any]] = field(default_factory=dict)
     chats: dict[str, dict[str, Any]] = field(default_factory=dict)
