@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 import requests
 
+from . import b24_pacing
 from .http import DEFAULT_TIMEOUT, new_session, php_query
 
 log = logging.getLogger(__name__)
@@ -155,6 +156,7 @@ class Bitrix24Client:
         self.timeout, self.max_attempts, self.max_backoff = timeout, max_attempts, max_backoff
         self.sleep = sleep
         self.requests_made = 0
+        self._batch_methods: dict[str, str] = {}
 
     def __repr__(self) -> str:
         return f"<Bitrix24Client {self.endpoint}>"
@@ -168,6 +170,17 @@ class Bitrix24Client:
         refreshed = False
         for attempt in range(1, self.max_attempts + 1):
             try:
+                wait = b24_pacing.wait_for(self.endpoint, method, params or {})
+                if wait > self.max_backoff:
+                    raise OperationTimeLimitError(
+                        "OPERATION_TIME_LIMIT",
+                        "paced",
+                        status=429,
+                        method=method,
+                        reset_at=time.time() + wait,
+                    )
+                if wait:
+                    self.sleep(wait)
                 return self._post(method, params or {})
             except ExpiredTokenError:
                 if refreshed or self.refresh is None:
@@ -183,12 +196,16 @@ class Bitrix24Client:
         raise RateLimitError("QUERY_LIMIT_EXCEEDED", "retries exhausted", status=503, method=method)
 
     def _backoff(self, exc: Bitrix24Error, attempt: int) -> float | None:
+        capped = min(self.max_backoff, 0.5 * 2 ** (attempt - 1))
         if isinstance(exc, OperationTimeLimitError):
-            if exc.reset_at is None:
-                return None
-            wait = exc.reset_at - time.time()
-            return max(wait, 0.5) if wait <= self.max_backoff else None
-        return min(self.max_backoff, 0.5 * 2 ** (attempt - 1))
+            if exc.description == "paced":
+                return None  # held back before sending: the journal retries at reset_at
+            # the 429 body has no `time` block: the reset the last successful answer told (kept
+            # on the error for the journal), and a capped backoff meanwhile (limits.md)
+            exc.reset_at = exc.reset_at or b24_pacing.reset_at(self.endpoint, exc.method)
+            if exc.reset_at is not None:
+                return min(capped, max(exc.reset_at - time.time(), 0.5))
+        return capped
 
     def _post(self, method: str, params: dict) -> dict:
         url = self.endpoint + method
@@ -247,6 +264,7 @@ class Bitrix24Client:
             raise exc
         if resp.status_code >= 400:
             raise error_for("", f"HTTP {resp.status_code}", status=resp.status_code, method=method)
+        b24_pacing.note_answer(self.endpoint, method, body, self._batch_methods)
         return body
 
     def batch(self, commands: dict[str, tuple[str, dict]], halt: bool = False) -> BatchResult:
@@ -256,6 +274,7 @@ class Bitrix24Client:
         for start in range(0, len(keys), BATCH_LIMIT):
             chunk = keys[start : start + BATCH_LIMIT]
             cmd = {k: f"{commands[k][0]}?{php_query(commands[k][1])}" for k in chunk}
+            self._batch_methods = {str(k): commands[k][0] for k in chunk}
             res = _as_dict(self.call("batch", {"halt": 1 if halt else 0, "cmd": cmd}))
             out.result.update(_as_dict(res.get("result")))
             out.total.update(_as_dict(res.get("result_total")))

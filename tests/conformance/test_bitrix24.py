@@ -6,14 +6,15 @@ sandbox portal behaves that way, and runs the app's flow against it.
 
 import re
 
+import pytest
 import requests
 
-from b24app.clients.bitrix24 import error_for
+from b24app.clients.bitrix24 import Bitrix24Client, OperationTimeLimitError, error_for
 from b24app.clients.http import php_query
 from b24app.flows.people import ol_name
 from b24app.lifecycle import already_bound
 from tests.e2e.flows_world import make_world
-from tests.e2e.helpers import TIMEOUT, c2d_control, control
+from tests.e2e.helpers import TIMEOUT, b24_log, c2d_control, clear_b24_log, control
 from tests.e2e.ol_helpers import c2d_state, inbox, line_messages, setup_portal
 
 from . import samples
@@ -125,3 +126,34 @@ def test_5_duplicate_event_bind_is_bound(sandbox, portal_name):
     assert already_bound(err)
     assert already_bound(error_for("ERROR_HANDLER_ALREADY_EXIST", "Handler already exists!"))
     assert not already_bound(error_for("ERROR_CORE", "Unknown error"))
+
+
+def _client(sandbox, portal_name, sleeps: list) -> Bitrix24Client:
+    info = control(sandbox, f"p/{portal_name}/tokens", {"user_id": 1})
+    return Bitrix24Client(info["client_endpoint"], info["access_token"], sleep=sleeps.append)
+
+
+def test_6_operation_time_limit_is_paced_and_backed_off(sandbox, portal_name):
+    make_world(sandbox, portal_name)
+    control(sandbox, f"p/{portal_name}/operating", {"limit": 480, "cost": 100})
+    sleeps: list = []
+    b24 = _client(sandbox, portal_name, sleeps)
+    blocks = [b24.call_full("crm.deal.list", {})["time"] for _ in range(5)]
+    assert [round(b["operating"] / 100) for b in blocks] == [1, 2, 3, 4, 5]  # limits.md fields
+    # the sandbox, past the limit, refuses with 429 and — as a real portal — no `time` block
+    info = control(sandbox, f"p/{portal_name}/tokens", {"user_id": 1})
+    raw = requests.post(
+        info["client_endpoint"] + "crm.deal.list", json={"auth": info["access_token"]}, timeout=9
+    )
+    assert raw.status_code == 429 and raw.json()["error"] == "OPERATION_TIME_LIMIT"
+    assert "time" not in raw.json()
+    # the app holds the method back by the last answer's operating / operating_reset_at
+    clear_b24_log(sandbox, portal_name)
+    with pytest.raises(OperationTimeLimitError) as held:
+        b24.call("crm.deal.list", {})
+    assert held.value.transient and held.value.reset_at >= blocks[-1]["operating_reset_at"] - 1
+    assert b24_log(sandbox, portal_name) == []  # nothing was sent into the 429
+    # another method is not held; a 429 that comes anyway is backed off (capped) and retried
+    control(sandbox, f"p/{portal_name}/faults", {"method": "user.admin", "kind": "429"})
+    assert b24.call("user.admin") is True
+    assert sleeps == [0.5]

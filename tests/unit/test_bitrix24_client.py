@@ -153,9 +153,10 @@ def test_operation_time_limit_waits_until_reset_or_gives_up():
         json={"error": "OPERATION_TIME_LIMIT", "time": {"operating_reset_at": 1e12}},
     )
     client, sleeps = make()
-    with pytest.raises(b24.OperationTimeLimitError):
+    with pytest.raises(b24.OperationTimeLimitError) as info:
         client.call("crm.deal.add")
-    assert sleeps == []  # reset far away: no blind waiting
+    # reset far away: a short capped backoff, then the error keeps the reset for the journal
+    assert sleeps == [0.5, 1.0, 2.0] and info.value.reset_at == 1e12
 
 
 @responses.activate

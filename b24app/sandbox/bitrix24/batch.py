@@ -7,6 +7,7 @@ import time
 from typing import Any
 from urllib.parse import unquote
 
+from . import operating
 from .envelope import ApiError, Page, param, php_map, time_block
 from .phpform import parse_query
 from .registry import Ctx, dispatch
@@ -83,6 +84,7 @@ def run_batch(ctx: Ctx, params: dict[str, Any]) -> dict[str, Any]:
                 raise ApiError(
                     405, "ERROR_BATCH_METHOD_NOT_ALLOWED", "Method is not allowed for batch usage"
                 )
+            operating.check(ctx.portal, name)  # nested calls are accounted one by one (limits.md)
             value = dispatch(ctx, name, _substitute(sub, named))
         except ApiError as err:
             out["error"][key] = err.body()
@@ -97,7 +99,8 @@ def run_batch(ctx: Ctx, params: dict[str, Any]) -> dict[str, Any]:
             value = value.items
         named[str(key)] = value
         out["result"][key] = value
-        out["time"][key] = time_block(started)
+        spent = operating.charge(ctx.portal, name, started, time.time())
+        out["time"][key] = {**time_block(started), **spent}
     return {
         "result": php_map(out["result"]),
         "result_error": php_map(out["error"]),

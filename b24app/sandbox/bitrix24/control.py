@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Blueprint, abort, jsonify, request
 
-from . import actions, fire
+from . import actions, fire, operating
 from .limits import configure
 from .rest import base_url, get_state
 from .state import Portal
@@ -132,6 +132,14 @@ def rate(name: str):
     body, state = _body(), get_state()
     with state.lock:
         return jsonify(configure(_portal(name), body.get("rate"), body.get("burst")))
+
+
+@bp.post("/p/<name>/operating")
+def operating_limit(name: str):
+    """Set the per-method operating limit (null = none) and the seconds charged per call."""
+    body, state = _body(), get_state()
+    with state.lock:
+        return jsonify(operating.configure(_portal(name), body.get("limit"), body.get("cost")))
 
 
 @bp.post("/p/<name>/entry")

@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Blueprint, current_app, jsonify, redirect, request
 
-from . import bizproc, core, crm, im, offline, openlines  # noqa: F401  (register methods)
+from . import bizproc, core, crm, im, offline, openlines, operating  # noqa: F401  (methods)
 from .batch import run_batch, sub_methods
 from .envelope import ApiError, Page, time_block
 from .limits import FAULTS, admit, take_fault
@@ -52,14 +52,16 @@ def _execute(state: FakeState, portal: Portal, name: str, params: dict, auth: An
     ctx = Ctx(state, portal, token.user_id, token.value, base_url())
     if name == "batch":
         return {"result": run_batch(ctx, params), "time": time_block(started)}
+    operating.check(portal, name)
     value = dispatch(ctx, name, params)
+    spent = {**time_block(started), **operating.charge(portal, name, started, time.time())}
     if isinstance(value, Page):
         body = {"result": value.items, "total": value.total}
         if value.next is not None:
             body["next"] = value.next
-        body["time"] = time_block(started)
+        body["time"] = spent
         return body
-    return {"result": value, "time": time_block(started)}
+    return {"result": value, "time": spent}
 
 
 @bp.route("/p/<portal_name>/rest/<path:method>", methods=["GET", "POST"])

@@ -59,6 +59,8 @@ class Portal:
     robot_runs: dict[str, dict[str, Any]] = field(default_factory=dict)
     deliveries: list[dict[str, Any]] = field(default_factory=list)
     offline_events: list[dict[str, Any]] = field(default_factory=list)
+    operating: dict[str, list[list[float]]] = field(default_factory=dict)
+    operating_cfg: dict[str, Any] = field(default_factory=lambda: {"limit": None, "cost": 0.0})
     connectors: dict[str, dict[str, Any]] = field(default_factory=dict)
     connector_lines: dict[str, dict[str, Any]] = field(default_factory=dict)
     chats: dict[str, dict[str, Any]] = field(default_factory=dict)
