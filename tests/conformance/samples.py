@@ -25,6 +25,16 @@ NOTIFY_SYSTEM_ADD = {
 OL_NAME_MAX = 25
 OL_NAME_ALLOWED = r"^[^\W\d_]+(?:[ '\-][^\W\d_]+)*$"
 
+# api-reference/events/event-offline-get.md — a record of `events` in its answer.
+OFFLINE_EVENT_KEYS = (
+    "ID",
+    "TIMESTAMP_X",
+    "EVENT_NAME",
+    "EVENT_DATA",
+    "EVENT_ADDITIONAL",
+    "MESSAGE_ID",
+)
+
 # Chat2Desk's own inbox example (c2dbr-pt.gitbook.io/c2dbr/api-and-webhooks/webhooks-post, PHP dump
 # of the JSON body): a new request's first message, operator and dialog empty.
 FIRST_INBOX = {

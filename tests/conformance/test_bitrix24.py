@@ -5,6 +5,9 @@ sandbox portal behaves that way, and runs the app's flow against it.
 """
 
 import re
+import time
+from datetime import datetime
+from urllib.parse import urlsplit
 
 import pytest
 import requests
@@ -15,7 +18,7 @@ from b24app.flows.people import ol_name
 from b24app.lifecycle import already_bound
 from tests.e2e.flows_world import make_world
 from tests.e2e.helpers import TIMEOUT, b24_log, c2d_control, clear_b24_log, control
-from tests.e2e.ol_helpers import c2d_state, inbox, line_messages, setup_portal
+from tests.e2e.ol_helpers import c2d_state, inbox, line_messages, setup_portal, wait_c2d
 
 from . import samples
 
@@ -157,3 +160,81 @@ def test_6_operation_time_limit_is_paced_and_backed_off(sandbox, portal_name):
     control(sandbox, f"p/{portal_name}/faults", {"method": "user.admin", "kind": "429"})
     assert b24.call("user.admin") is True
     assert sleeps == [0.5]
+
+
+def _rest(info: dict):
+    def call(method: str, **params):
+        body = {**params, "auth": info["access_token"]}
+        return requests.post(info["client_endpoint"] + method, json=body, timeout=TIMEOUT).json()
+
+    return call
+
+
+def test_7_sandbox_portal_is_the_documented_portal(sandbox, portal_name):
+    world = make_world(sandbox, portal_name)
+    info = control(sandbox, f"p/{portal_name}/tokens", {"user_id": 1})
+    rest = _rest(info)
+    # batch.md: "subqueries beyond the limit will end with an error ERROR_BATCH_LENGTH_EXCEEDED"
+    batch = rest("batch", cmd={f"c{i}": "user.admin" for i in range(51)})["result"]
+    assert len(batch["result"]) == 50
+    assert batch["result_error"]["c50"]["error"] == "ERROR_BATCH_LENGTH_EXCEEDED"
+    # events/index.md "No retries": a handler that fails is not called again
+    dead = sandbox.app_url + "/no-such-handler"
+    assert rest("event.bind", event="ONAPPUPDATE", handler=dead)["result"] is True
+    # offline events wait in the queue (event-offline-get.md, -list.md, -clear.md)
+    offline = {
+        "event": "ONAPPUPDATE",
+        "handler": "https://offline.example/",
+        "event_type": "offline",
+    }
+    assert rest("event.bind", **offline)["result"] is True
+    control(sandbox, f"p/{portal_name}/fire", {"event": "ONAPPUPDATE", "data": {"VERSION": "2"}})
+    time.sleep(1.0)
+    calls = [d for d in world.b24()["deliveries"] if d["handler"] == dead]
+    assert len(calls) == 1 and calls[0]["status"] == 404
+    got = rest("event.offline.get", clear=0)["result"]
+    assert got["process_id"] and [e["EVENT_NAME"] for e in got["events"]] == ["ONAPPUPDATE"]
+    assert set(got["events"][0]) == set(samples.OFFLINE_EVENT_KEYS)
+    listed = rest("event.offline.list")
+    assert listed["total"] == 1 and listed["result"][0]["PROCESS_ID"] == got["process_id"]
+    assert rest("event.offline.error", process_id=got["process_id"], message_id=["1"])["result"]
+    assert rest("event.offline.clear", process_id=got["process_id"])["result"] is True
+    assert rest("event.offline.list")["total"] == 0
+    # ONAPPINSTALL's auth has no user_id (on-app-install.md)
+    assert rest("event.bind", event="ONAPPINSTALL", handler=dead)["result"] is True
+    [install] = control(sandbox, f"p/{portal_name}/fire", {"event": "ONAPPINSTALL", "data": {}})
+    auth = install["payload"]["auth"]
+    assert "user_id" not in auth and auth["access_token"] and auth["member_id"]
+    # app.info on the OAuth server: `expires` an ISO date-time; refresh: `domain` = OAuth host
+    server = info["server_endpoint"]
+    app_info = requests.post(server + "app.info", json={"auth": info["access_token"]}, timeout=9)
+    datetime.fromisoformat(app_info.json()["result"]["expires"])
+    config = sandbox.app.config
+    refreshed = requests.get(
+        server.removesuffix("rest/") + "oauth/token/",
+        params={
+            "grant_type": "refresh_token",
+            "client_id": config["B24_CLIENT_ID"],
+            "client_secret": config["B24_CLIENT_SECRET"],
+            "refresh_token": info["refresh_token"],
+        },
+        timeout=TIMEOUT,
+    ).json()
+    assert refreshed["domain"] == urlsplit(server).netloc  # settings/oauth/index.md sample
+
+
+def test_7_open_lines_answers_and_operator_files(sandbox, portal_name):
+    env = setup_portal(sandbox, portal_name)
+    payload = inbox(sandbox, env, text="Send me the price list")
+    [line_msg] = line_messages(sandbox, env)
+    assert line_msg["TEXT"] == "Send me the price list"
+    # an operator answer carrying a file reaches the client through Chat2Desk
+    file = {"name": "prices.pdf", "link": "https://files.example.com/prices.pdf"}
+    control(
+        sandbox,
+        f"p/{portal_name}/operator_message",
+        {"chat_id": str(payload["dialog_id"]), "user_id": 1, "text": "", "files": [file]},
+    )
+    wait_c2d(sandbox)
+    sent = [m for m in c2d_state(sandbox, env.c2d)["messages"] if m["type"] == "to_client"]
+    assert any(file["link"] in str(m) for m in sent[-2:]), sent[-2:]

@@ -4,9 +4,12 @@ Each test takes a published sample (tests/conformance/samples.py, source beside 
 that the sandbox Chat2Desk answers in that shape, and runs the app's parsers and flows on it.
 """
 
+import json
+
 import requests
 
 from b24app import c2d_events
+from b24app.clients import c2d_signature
 from b24app.clients.c2d_normalize import operator_role, person_name
 from b24app.flows import close_facts, transcript
 from tests.e2e.flows_world import make_world
@@ -116,3 +119,20 @@ def test_13_sandbox_chat2desk_is_documented_chat2desk(sandbox, portal_name):
     event = c2d_events.parse(payload)
     assert event.is_group and event.sender_phone == "+79035550101"
     assert "group_sender" not in _api(sandbox, world.c2d_token, f"/clients/{group['id']}")["data"]
+
+
+def test_12_webhook_signature_algorithm_matches_the_vendor_example():
+    body = samples.SIGNED_BODY.encode()
+    assert c2d_signature.sign(body, samples.SIGNED_TIMESTAMP, samples.SIGNED_KEY) == (
+        samples.SIGNATURE
+    )
+    token = "токен-api"
+    for key in c2d_signature.keys_for(token):
+        good = c2d_signature.sign(body, samples.SIGNED_TIMESTAMP, key)
+        assert c2d_signature.valid(body, samples.SIGNED_TIMESTAMP, good, token)
+        assert not c2d_signature.valid(body + b" ", samples.SIGNED_TIMESTAMP, good, token)
+        assert not c2d_signature.valid(body, "1743681007", good, token)
+    assert not c2d_signature.valid(body, "", samples.SIGNATURE, token)
+    # the payload itself is Chat2Desk's: a pseudo-named widget visitor, no real name
+    event = c2d_events.parse(json.loads(samples.SIGNED_BODY))
+    assert event.key == "inbox:28780" and person_name(event.payload["client"]) == ""

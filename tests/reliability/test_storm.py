@@ -25,8 +25,16 @@ KINDS = (
 )
 
 
+# "The write ran, the answer was lost" on the close's write batch itself (its comment command):
+# the retry must find the entity marked done and post no second transcript (issue #12 item 1).
+CLOSE_WRITE = {"method": "crm.timeline.comment.add", "kind": "after_write"}
+
+
 def _inject(world, rng) -> str:
-    kind = rng.choice(B24_FAULTS + ["c2d"])
+    kind = rng.choice(B24_FAULTS + ["c2d", "close_write"])
+    if kind == "close_write":
+        world.fault(**CLOSE_WRITE, count=1)
+        return kind
     if kind == "c2d":
         requests.post(
             f"{world.box.c2d_url}/_control/c/{world.c2d_token}/faults",
@@ -124,6 +132,12 @@ def _check_world(box, world, run) -> None:
         (str(c["ENTITY_TYPE"]).lower(), str(c["ENTITY_ID"])) for c in state["comments"]
     )
     assert owners and max(owners.values()) == 1, "a transcript was posted twice"
+    made = {("deal", d["ID"]) for d in state["deals"].values() if d.get("ORIGINATOR_ID")}
+    made |= {("lead", d["ID"]) for d in state["leads"].values() if d.get("ORIGINATOR_ID")}
+    assert made <= set(owners), "an entity was left without its transcript"
+    faults = control(box, f"p/{world.name}/faults", method="get")
+    lost = sum(f.get("fired", 0) for f in faults if f["method"] == CLOSE_WRITE["method"])
+    assert lost > 0, "no close write batch lost its answer"  # the fault really fired
     phones = Counter(p["VALUE"] for c in state["contacts"].values() for p in c.get("PHONE") or [])
     assert not phones or max(phones.values()) == 1, "a duplicate contact was created"
 
