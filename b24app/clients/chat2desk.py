@@ -43,6 +43,11 @@ REGIONS: list[tuple[str, str]] = [
     ("https://api.chat2desk.kz/v1", "chat2desk.kz"),
     ("https://api.chat2desk.com.mx/v1", "chat2desk.com.mx"),
     ("https://api.chat24.io/v1", "chat24.io"),
+    # web.chat2desk.kg and web.chat2desk.by are confirmed by public code (sign-in pages and
+    # userscripts that call them); their API hosts follow the api.<domain> pattern of .kz and
+    # .com.mx — unconfirmed, so the connection's /companies/api_info check decides (issue #12)
+    ("https://api.chat2desk.kg/v1", "chat2desk.kg"),
+    ("https://api.chat2desk.by/v1", "chat2desk.by"),
 ]
 PAGE_LIMIT = 200
 _REGION_HOSTS = {urlsplit(base).hostname for base, _ in REGIONS}

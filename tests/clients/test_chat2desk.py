@@ -274,7 +274,11 @@ def test_regions_and_dialog_links():
         "https://api.chat2desk.kz/v1",
         "https://api.chat2desk.com.mx/v1",
         "https://api.chat24.io/v1",
+        "https://api.chat2desk.kg/v1",
+        "https://api.chat2desk.by/v1",
     ]
+    assert web_host("https://api.chat2desk.kg/v1") == "https://web.chat2desk.kg"
+    assert web_host("https://api.chat2desk.by/v1") == "https://web.chat2desk.by"
     assert web_host("https://api.chat2desk.com/v1") == "https://web.chat2desk.com"
     assert web_host("https://api.chat2desk.com.mx/v1") == "https://web.chat2desk.com.mx"
     assert dialog_url("https://api.chat2desk.kz/v1", 42) == (

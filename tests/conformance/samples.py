@@ -107,3 +107,7 @@ CUSTOM_FIELDS_ENVELOPE = {"status": "ok"}
 
 # Access-right names in Chat2Desk's other languages seen in public fixtures (issue #12 item 11).
 ROLE_NAMES = {"Supervayzer": "supervisor", "Supervizor": "supervisor", "Адміністратор": "admin"}
+
+# Chat2Desk web hosts seen in public code: sign-in/sign-up pages calling
+# https://web.chat2desk.kg/api/user/sign_in, userscripts matching *://web.chat2desk.by/*.
+WEB_HOSTS = ("https://web.chat2desk.kg", "https://web.chat2desk.by")

@@ -11,6 +11,7 @@ import requests
 from b24app import c2d_events
 from b24app.clients import c2d_signature
 from b24app.clients.c2d_normalize import operator_role, person_name
+from b24app.clients.chat2desk import REGIONS, web_host
 from b24app.flows import close_facts, transcript
 from tests.e2e.flows_world import make_world
 from tests.e2e.helpers import TIMEOUT, page
@@ -91,6 +92,11 @@ def test_10_pseudo_names_are_not_names(sandbox, portal_name):
 def test_11_system_operator_client_updated_roles(sandbox, portal_name):
     for name, role in samples.ROLE_NAMES.items():
         assert operator_role({"access_right_name": name, "role": "operator"}) == role
+    # regions whose web hosts public code uses (web.chat2desk.kg, web.chat2desk.by)
+    bases = [base for base, _label in REGIONS]
+    for host in samples.WEB_HOSTS:
+        base = host.replace("//web.", "//api.") + "/v1"
+        assert base in bases and web_host(base) == host
     updated = c2d_events.parse({"hook_type": "client_updated", "id": 42, "name": "Eve"})
     assert updated.client_id == "42"
     system = {"id": 1, "type": "system", "text": "Dialog closed", "operatorID": 0}
