@@ -165,3 +165,27 @@ def test_the_guard_is_what_stops_it(app, inside, monkeypatch):
     with app.app_context():
         portals.client_for(db.session.get(Portal, pid)).call("profile")
     assert len(inside.hits) == 1
+
+
+def test_health_page_does_not_repeat_what_an_internal_address_answered(sandbox, portal_name):
+    """A portal row aimed at an internal service: the health page says what failed in its own
+    words, never the service's answer."""
+    from tests.e2e.helpers import installed_portal, open_app, page
+
+    internal = Foreign('{"error": "REDIS_6_2_READY", "error_description": "10.0.0.5 admin panel"}')
+    try:
+        info = installed_portal(sandbox, portal_name)
+        token = open_app(sandbox, portal_name)
+        with sandbox.app.app_context():
+            row = db.session.execute(
+                select(Portal).filter_by(member_id=info["member_id"])
+            ).scalar_one()
+            row.client_endpoint = internal.url + "/rest/"
+            db.session.commit()
+        html = page(sandbox, "/settings/health", token).text
+        assert internal.hits, "the check did not reach the service: the test proves nothing"
+        for leak in ("REDIS_6_2_READY", "10.0.0.5", "admin panel", internal.url):
+            assert leak not in html
+        assert 'data-ok="0"' in html
+    finally:
+        internal.stop()
