@@ -148,7 +148,8 @@ def linked_clients(ctx, entity: Entity) -> list[str]:
     return found
 
 
-def _by_phone(ctx, entity: Entity) -> list[str]:
+def by_phone(ctx, entity: Entity) -> list[str]:
+    """Chat2Desk clients with one of the entity's phones (`GET /clients?phone=`)."""
     found = []
     for phone in entity.phones:
         for client in ctx.c2d.clients_by_phone(phone):
@@ -163,7 +164,7 @@ def load(ctx, entity: Entity) -> TabView:
     ids = linked_clients(ctx, entity)
     view.found_by = "records" if ids else ""
     if not ids:
-        ids = _by_phone(ctx, entity)
+        ids = by_phone(ctx, entity)
         view.found_by = "phone" if ids else ""
     for client_id in ids:
         view.clients.append(_client_view(ctx, client_id))

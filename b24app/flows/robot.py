@@ -84,7 +84,7 @@ def _send(ctx, payload: dict) -> str:
     if not text:
         raise RobotFailed(_("The robot has no message text."))
     entity = _entity(ctx, payload)
-    client_ids = crm_tab.linked_clients(ctx, entity) or crm_tab._by_phone(ctx, entity)
+    client_ids = crm_tab.linked_clients(ctx, entity) or crm_tab.by_phone(ctx, entity)
     client = ctx.c2d.client(client_ids[0]) if client_ids else None
     channel = _channel(ctx, props, client)
     transport = str(props.get("transport") or "") or _transport(client, channel)
