@@ -19,6 +19,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_extensions(app)
     register_blueprints(app)
     register_commands(app)
+    register_queue(app)
     register_error_handlers(app)
     register_security_headers(app)
     register_limits(app)
@@ -105,6 +106,13 @@ def register_commands(app: Flask) -> None:
     from . import cli
 
     cli.register(app)
+
+
+def register_queue(app: Flask) -> None:
+    """The journal gets its dispatcher (rows → flows) and the worker's upkeep tasks."""
+    from .flows import dispatch
+
+    dispatch.register()
 
 
 def register_error_handlers(app: Flask) -> None:

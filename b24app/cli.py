@@ -15,6 +15,7 @@ from .models import Journal, Portal
 def register(app: Flask) -> None:
     app.cli.add_command(journal_group)
     app.cli.add_command(sandbox_command)
+    app.cli.add_command(worker_command)
     app.cli.add_command(keys_group)
     app.cli.add_command(backfill_command)
 
@@ -60,28 +61,52 @@ def journal_list(status, member_id, limit):
     rows = db.session.execute(query.order_by(Journal.id.desc()).limit(limit)).all()
     for row, member in rows:
         reason = row.error or row.decision
+        status = row.status
+        if status in ("retrying", "queued") and row.next_attempt_at:
+            status += f" (next {row.next_attempt_at:%Y-%m-%d %H:%M:%S})"
         click.echo(
             f"{row.created_at:%Y-%m-%d %H:%M:%S}  {member}  {row.hook_type:<24} "
-            f"{row.status:<9} {reason}"
+            f"{status:<9} {reason}"
         )
     click.echo(f"{len(rows)} row(s)", err=True)
+    for q in journal_service.depth():
+        click.echo(
+            f"queue {q['member_id']}: {q['waiting']} waiting, oldest since "
+            f"{q['oldest']:%Y-%m-%d %H:%M:%S}",
+            err=True,
+        )
 
 
 @journal_group.command("retry")
 @click.option("--portal", "member_id", default=None, help="only this portal's member_id")
 def journal_retry(member_id):
-    """Re-run every failed entry, exactly once each."""
-    rows = journal_service.failed_rows(member_id)
+    """Run every failed or waiting entry now, whatever its schedule, exactly once each."""
     counts: dict[str, int] = {}
-    with click.progressbar(rows, label="Retrying", file=sys.stderr, show_pos=True) as bar:
-        for row in bar:
-            _status, body = journal_service.retry(row)
-            key = body.get("status", "?")
-            counts[key] = counts.get(key, 0) + 1
+    total = sum(len(journal_service.waiting_rows(p)) for p in _portals(member_id))
+    with click.progressbar(length=total, label="Retrying", file=sys.stderr, show_pos=True) as bar:
+
+        def done(rows):
+            bar.update(len(rows))
+            for row in rows:
+                counts[row.status] = counts.get(row.status, 0) + 1
+                if row.status == "retrying" and row.next_attempt_at:
+                    click.echo(
+                        f"\nrow {row.id}: waits until {row.next_attempt_at:%H:%M:%S} UTC "
+                        f"(left to the worker): {row.error}",
+                        err=True,
+                    )
+
+        journal_service.run_waiting(member_id, on_portal=done)
     summary = ", ".join(f"{n} {k}" for k, n in sorted(counts.items())) or "nothing to retry"
-    click.echo(f"retried {len(rows)}: {summary}")
+    click.echo(f"retried {total}: {summary}")
     if counts.get("failed"):
         sys.exit(1)
+
+
+def _portals(member_id):
+    from .journal.queue import retryable_portals
+
+    return retryable_portals(member_id)
 
 
 @journal_group.command("prune")
@@ -117,3 +142,30 @@ def backfill_command(since, member_id, dry_run):
     from .backfill_cli import backfill
 
     sys.exit(backfill(since.date(), member_id, dry_run))
+
+
+@click.command("worker")
+@click.option("--threads", type=int, default=None, help="portals served at once (WORKER_THREADS)")
+@with_appcontext
+def worker_command(threads):
+    """Drain every portal's queue and retry on schedule until SIGTERM/SIGINT (the batch in hand
+    is finished first)."""
+    import signal
+    import threading
+
+    from flask import current_app
+
+    from .journal.worker import start_threads
+
+    app = current_app._get_current_object()
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    count = threads or app.config["WORKER_THREADS"]
+    workers = start_threads(app, stop, count)
+    click.echo(f"worker: {count} thread(s), pid {__import__('os').getpid()}", err=True)
+    while not stop.is_set():
+        stop.wait(1.0)
+    for thread in workers:
+        thread.join()
+    click.echo("worker: stopped", err=True)

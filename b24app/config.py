@@ -41,6 +41,15 @@ class Defaults:
     ENTRY_BURST = 120  # … and at once; more get 429
     CHOICES_CACHE_SECONDS = 300
     JOURNAL_RETENTION_DAYS = 30
+    # the queue (CONTRACT §6): capped exponential backoff with jitter, given up after the horizon
+    JOURNAL_RETRY_BASE = 10.0
+    JOURNAL_RETRY_CAP = 3600.0
+    JOURNAL_RETRY_HORIZON = 72 * 3600.0
+    JOURNAL_LEASE_SECONDS = 120.0  # > the longest batch of Bitrix24 work a worker takes at once
+    JOURNAL_BATCH_ROWS = 100  # rows of one portal a worker takes per lease
+    WORKER_POLL = 1.0  # seconds an idle worker sleeps between looks at the queue
+    WORKER_THREADS = 4  # portals one worker process serves at the same time
+    WEBHOOK_CHECK_SECONDS = 120.0  # how often the worker looks whether Chat2Desk disabled our hook
     BABEL_DEFAULT_LOCALE = "en"
     LANGUAGES = ("en", "ru", "es", "pt")
     # The UI lives in a cross-site iframe: no cookie is needed (the frame token carries the
@@ -76,6 +85,10 @@ ENV_KEYS = {
     "B24_RATE": float,
     "B24_BURST": int,
     "JOURNAL_RETENTION_DAYS": int,
+    "JOURNAL_RETRY_BASE": float,
+    "JOURNAL_RETRY_CAP": float,
+    "WORKER_THREADS": int,
+    "WEBHOOK_CHECK_SECONDS": float,
 }
 
 

@@ -1,5 +1,6 @@
 """Typed, frozen views of what Bitrix24 sends: the iframe entry payload and REST events."""
 
+import hashlib
 import json
 from dataclasses import dataclass, field
 
@@ -74,6 +75,17 @@ class B24Event:
             ts=str(tree.get("ts") or ""),
         )
 
+    @classmethod
+    def from_payload(cls, payload: dict) -> "B24Event":
+        """The event as the journal stored it (no `auth`: tokens are never journaled)."""
+        data = payload.get("data")
+        return cls(
+            name=str(payload.get("event") or ""),
+            data=data if isinstance(data, dict) else {},
+            auth={},
+            ts=str(payload.get("ts") or ""),
+        )
+
     @property
     def member_id(self) -> str:
         return str(self.auth.get("member_id") or "")
@@ -81,3 +93,36 @@ class B24Event:
     @property
     def application_token(self) -> str:
         return str(self.auth.get("application_token") or "")
+
+
+@dataclass(frozen=True)
+class Journaled:
+    """A Bitrix24 event as the journal keeps it: journaled before anything else, because
+    Bitrix24 never redelivers an event (reference/bitrix24.md, `events/index.md`)."""
+
+    hook_type: str
+    key: str
+    dialog_id: str | None
+    payload: dict
+    request_id: str | None = None
+    client_id: str | None = None
+
+    @classmethod
+    def of(cls, event: B24Event) -> "Journaled":
+        """Keyed by the Open Lines message ids it carries (a repeat is a duplicate)."""
+        items = event.data.get("MESSAGES")
+        items = list(items.values()) if isinstance(items, dict) else items
+        items = [i for i in (items or []) if isinstance(i, dict)]
+        ids = [str((i.get("im") or {}).get("message_id") or "") for i in items]
+        chats = [str((i.get("chat") or {}).get("id") or "") for i in items]
+        line = str(event.data.get("LINE") or "")
+        if any(ids):
+            key = f"{event.name}:{line}:{','.join(ids)}"
+        else:
+            canonical = json.dumps(event.data, sort_keys=True, default=str).encode()
+            key = f"{event.name}:sha256:{hashlib.sha256(canonical).hexdigest()}"
+        payload = {"event": event.name, "data": event.data, "ts": event.ts}
+        return cls(event.name, key[:255], next((c for c in chats if c), None), payload)
+
+    def event(self) -> B24Event:
+        return B24Event.from_payload(self.payload)

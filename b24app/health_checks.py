@@ -213,6 +213,9 @@ def _chat2desk_checks(portal: Portal) -> list[Check]:
             link="journal.page",
         )
     )
+    note = portal.connection.webhook_note if portal.connection else ""
+    if note:  # what the worker did last time it found the hook disabled
+        checks.append(Check(_("Webhook watch"), True, note))
     return checks
 
 
@@ -228,7 +231,26 @@ def _journal_checks(portal: Portal) -> list[Check]:
     last = db.session.execute(
         select(func.max(Journal.created_at)).where(Journal.portal_id == portal.id)
     ).scalar()
+    from .journal import portal_depth
+
+    waiting, oldest = portal_depth(portal.id)
+    late = oldest is not None and oldest < datetime.now(UTC) - timedelta(minutes=10)
     return [
+        Check(
+            _("Queue"),
+            not late,
+            _(
+                "%(count)s event(s) waiting; the oldest since %(when)s",
+                count=waiting,
+                when=oldest.strftime("%Y-%m-%d %H:%M:%S UTC"),
+            )
+            if oldest
+            else _("nothing waiting"),
+            _(
+                "Events wait longer than 10 minutes: check that the worker runs "
+                "(flask --app b24app worker) and read the journal's retry reasons."
+            ),
+        ),
         Check(
             _("Last event"),
             last is not None,

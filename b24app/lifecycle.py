@@ -161,12 +161,30 @@ def handle_event(event: B24Event) -> tuple[dict, int]:
         uninstall(portal, clean=str(event.data.get("CLEAN", "0")) == "1")
         return {"ok": True, "done": "uninstalled"}, 200
     if event.name == "ONIMCONNECTORMESSAGEADD":
-        from .flows import dispatch
-        from .i18n import speak_portal_language
-
-        speak_portal_language(portal)
-        return dispatch.connector_message(portal, event)
+        return _operator_message(portal, event)
     return {"ok": True, "done": "ignored", "event": event.name}, 200
+
+
+def _operator_message(portal: Portal, event: B24Event) -> tuple[dict, int]:
+    """Journaled before anything else, answered 200: Bitrix24 never redelivers an event, so the
+    delivery to Chat2Desk is the app's to retry (CONTRACT §3)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from . import journal
+    from .events import Journaled
+    from .flows import dispatch
+    from .i18n import speak_portal_language
+
+    speak_portal_language(portal)
+    try:
+        row, new = journal.record(portal, Journaled.of(event))
+    except SQLAlchemyError:
+        db.session.rollback()
+        log.error("operator message of portal %s not journaled", portal.id)
+        return {"error": "the event could not be journaled"}, 503
+    if not new:
+        return {"duplicate": True, **journal.answer(row)}, 200
+    return dispatch.intake(portal, row, cost=1), 200
 
 
 def _install_event(event: B24Event, portal: Portal | None) -> tuple[dict, int]:

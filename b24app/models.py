@@ -81,6 +81,9 @@ class Connection(db.Model):
     secret_digest: Mapped[str | None] = mapped_column(String(64), unique=True)
     connected_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_event_at: Mapped[datetime | None]
+    # the worker's watch over our webhook at Chat2Desk (re-enabled when disabled, then caught up)
+    webhook_checked_at: Mapped[datetime | None]
+    webhook_note: Mapped[str] = mapped_column(Text, default="")
 
     portal: Mapped[Portal] = relationship(back_populates="connection")
 
@@ -105,6 +108,8 @@ class Journal(db.Model):
         Index("ix_journal_portal_created", "portal_id", "created_at"),
         Index("ix_journal_status", "status"),
         Index("ix_journal_portal_dialog", "portal_id", "dialog_id"),
+        Index("ix_journal_due", "status", "next_attempt_at"),
+        Index("ix_journal_portal_status", "portal_id", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -115,8 +120,8 @@ class Journal(db.Model):
     request_id: Mapped[str | None] = mapped_column(String(64))
     client_id: Mapped[str | None] = mapped_column(String(64))
     payload: Mapped[dict] = mapped_column(JSON, default=dict)
-    # received → done | filtered | ignored | failed
-    status: Mapped[str] = mapped_column(String(16), default="received")
+    # queued | processing | retrying → done | filtered | ignored | failed (CONTRACT §6)
+    status: Mapped[str] = mapped_column(String(16), default="queued")
     decision: Mapped[str] = mapped_column(Text, default="")
     error: Mapped[str] = mapped_column(Text, default="")
     attempts: Mapped[int] = mapped_column(default=0)
@@ -131,6 +136,21 @@ class Journal(db.Model):
     entity_kind: Mapped[str | None] = mapped_column(String(8))
     notified: Mapped[int] = mapped_column(default=0, server_default="0")
     took_ms: Mapped[int | None]
+    # the queue: a waiting row is due at `next_attempt_at`; a taken one is leased until
+    # `lease_until` by `lease_owner` (host:pid:thread), and goes back to the queue when it lapses
+    next_attempt_at: Mapped[datetime | None]
+    lease_until: Mapped[datetime | None]
+    lease_owner: Mapped[str] = mapped_column(String(96), default="")
+
+
+class Lane(db.Model):
+    """A portal's Bitrix24 lane: at most one worker (or web request) does its work at a time."""
+
+    portal_id: Mapped[int] = mapped_column(
+        ForeignKey("portal.id", ondelete="CASCADE"), primary_key=True
+    )
+    owner: Mapped[str] = mapped_column(String(96), default="")
+    lease_until: Mapped[datetime | None]
 
 
 class RemoteRecord(db.Model):

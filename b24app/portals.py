@@ -156,6 +156,21 @@ def throttle(portal_id: int) -> None:
         time.sleep(wait)
 
 
+def has_room(portal_id: int, requests: int = 2) -> bool:
+    """The bucket takes `requests` more calls now, without waiting (read only): whether a web
+    request may do the portal's work itself instead of queueing it."""
+    cfg = current_app.config
+    rate, burst = float(cfg["B24_RATE"]), max(1.0, float(cfg["B24_BURST"]) - 1)
+    table = Portal.__table__
+    row = db.session.execute(
+        select(table.c.bucket_level, table.c.bucket_at).where(table.c.id == portal_id)
+    ).one_or_none()
+    if row is None:
+        return False
+    level = max(0.0, (row.bucket_level or 0.0) - (time.time() - (row.bucket_at or 0.0)) * rate)
+    return level + requests <= burst
+
+
 def _endpoint_changed(portal_id: int, endpoint: str) -> bool:
     """A 302 after a rename: follow it only when the trusted app.info confirms the new base."""
     if not _confirmed_by_app_info(portal_id, endpoint):

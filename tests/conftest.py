@@ -50,11 +50,15 @@ def sandbox(request, tmp_path_factory):
             "B24_RATE": 500.0,
             "B24_BURST": 5000,
             "SECRET_KEY": "sandbox-test-secret",
+            "WORKER_POLL": 0.1,
+            "WEBHOOK_CHECK_SECONDS": 3600.0,
         },
         c2d_retry_delays=(0.05, 0.1, 0.2),
+        worker=False,
     )
     with box.app.app_context():
         upgrade()
+    box.start_worker()
     box.backend = request.param
     yield box
     box.stop()

@@ -28,6 +28,8 @@ class Chat2DeskAuthError(Chat2DeskError):
 class Chat2DeskQuotaError(Chat2DeskError):
     """The company's API request quota is exhausted."""
 
+    transient = True  # the journal retries it on its schedule
+
 
 class Chat2DeskNotFoundError(Chat2DeskError):
     """The requested object or page does not exist."""
@@ -39,6 +41,8 @@ class Chat2DeskAlreadyUsedError(Chat2DeskError):
 
 class Chat2DeskUnavailableError(Chat2DeskError):
     """Transient failure: connection error, timeout or HTTP 5xx."""
+
+    transient = True  # the journal retries it on its schedule
 
 
 def _texts(message, errors) -> str:

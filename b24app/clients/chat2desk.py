@@ -235,6 +235,12 @@ class Chat2DeskClient(ActionsMixin):
         params = {"dialog_id": dialog_id, "order": order}
         return self._list_all("/messages", params, limit=min(limit, PAGE_LIMIT))
 
+    def recent_messages(self, limit: int = PAGE_LIMIT, offset: int = 0) -> list[dict]:
+        """One page of the company's messages, newest first (`GET /messages?order=desc`)."""
+        params = {"order": "desc", "limit": min(limit, PAGE_LIMIT), "offset": offset}
+        page, _meta = self._page(self._call("GET", "/messages", params=params), "/messages")
+        return page
+
     def request_messages(self, request_id) -> list[dict]:
         """Messages of one request (bare array with camelCase ids)."""
         data = self._data("GET", f"/requests/{request_id}/messages")

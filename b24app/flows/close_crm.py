@@ -13,6 +13,7 @@ import time
 import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from ..clients.bitrix24 import TransportError
 from ..phrases import gettext as _
@@ -23,9 +24,14 @@ CLAIM_KIND, CLAIM_STALE_SECONDS = "close_claim", 300
 
 
 class CloseInProgressError(Exception):
-    """Another worker is writing this close right now; Chat2Desk will redeliver (503)."""
+    """A write of this close may still be running (another worker's, or one left unanswered):
+    the row waits as a scheduled retry until the claim lapses (`retry_at`), never as an error."""
 
     transient = True
+
+    def __init__(self, message: str, retry_at=None):
+        super().__init__(message)
+        self.retry_at = retry_at
 
 
 @dataclass
@@ -236,8 +242,11 @@ def claimed(ctx, origin: str):
             ctx.records.forget(CLAIM_KIND, origin)
             token = _take(ctx, origin)
     if token is None:
+        row = ctx.records.get(CLAIM_KIND, origin)
+        until = float((row.data or {}).get("until") or 0) if row is not None else 0
         raise CloseInProgressError(
-            _("another worker is writing the entity for %(origin)s right now", origin=origin)
+            _("a write of the entity for %(origin)s may still be running", origin=origin),
+            retry_at=datetime.fromtimestamp(max(until, time.time()) + 1, UTC),
         )
     try:
         yield

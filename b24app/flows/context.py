@@ -161,7 +161,8 @@ class Context:
 
         rows = db.session.execute(
             select(Journal.payload)
-            .filter_by(portal_id=self.portal.id, dialog_id=str(dialog_id), status="failed")
+            .filter_by(portal_id=self.portal.id, dialog_id=str(dialog_id))
+            .where(Journal.status.in_(("failed", "retrying")))
             .where(Journal.hook_type.in_(hook_types), Journal.key != exclude_key)
             .order_by(Journal.id)
         ).scalars()

@@ -1,11 +1,10 @@
 """Open Lines relay through the app's own connector, both ways (issue 7)."""
 
 import hashlib
-import logging
 import uuid
 from datetime import UTC, datetime
 
-from ..clients.bitrix24 import ArgumentError, Bitrix24Error
+from ..clients.bitrix24 import ArgumentError
 from ..clients.chat2desk import Chat2DeskError
 from ..connector import CONNECTOR_ID
 from ..journal import Outcome
@@ -15,11 +14,11 @@ from . import ol_messages as om
 from . import ol_routing
 from .first_message import require_dialog
 
-log = logging.getLogger(__name__)
 KIND_MSG = "ol_msg"  # Chat2Desk message id → relayed into the line (exactly once)
 KIND_CHAT = "ol_chat"  # Chat2Desk dialog id → Open Lines chat; data: client, channel, line
 KIND_REPLY = "ol_reply"  # Bitrix24 message id of an operator answer → Chat2Desk message id
 KIND_OWN = "ol_own"  # Chat2Desk message id of an answer we sent → Bitrix24 message id
+KIND_CONFIRMED = "ol_confirmed"  # Bitrix24 message id whose delivery status the line got
 KIND_PENDING = "ol_pending"  # an answer being sent, until Chat2Desk tells its message id
 
 
@@ -179,43 +178,62 @@ def _ours(ctx, event) -> bool:
     )
 
 
-def on_operator_message(ctx, event) -> tuple[dict, int]:
-    """ONIMCONNECTORMESSAGEADD: send the operator's answer to the Chat2Desk client."""
+def on_operator_message(ctx, event) -> Outcome:
+    """ONIMCONNECTORMESSAGEADD (journaled first): send the operator's answer to the Chat2Desk
+    client. A remote failure raises, so the journal retries it on its schedule (Bitrix24 never
+    redelivers); each message is sent once (KIND_REPLY), so a retry sends only what is left."""
     data = event.data
     if str(data.get("CONNECTOR") or "") != CONNECTOR_ID:
-        return _ignored("not our connector")
+        return Outcome("ignored", _("Not the app's Open Lines connector."))
     if ctx.portal.connection is None:
-        return _ignored("Chat2Desk is not connected")
+        return Outcome("ignored", _("Chat2Desk is not connected."))
     sent = 0
     for item in om.as_list(data.get("MESSAGES")):
-        try:
-            sent += _answer(
-                ctx, str(data.get("LINE") or ""), item if isinstance(item, dict) else {}
-            )
-        except (Chat2DeskError, Bitrix24Error) as exc:
-            log.warning("operator answer not delivered: %s", exc)
-            return {"ok": False, "error": str(exc)}, 503
+        sent += _answer(ctx, str(data.get("LINE") or ""), item if isinstance(item, dict) else {})
     if not sent:
-        return _ignored("no message for a chat relayed by the app")
-    return {"ok": True, "done": "sent", "messages": sent}, 200
-
-
-def _ignored(reason: str) -> tuple[dict, int]:
-    return {"ok": True, "done": "ignored", "reason": reason}, 200
+        return Outcome("ignored", _("No new message for a chat the app relayed."))
+    return Outcome(
+        "done",
+        ngettext(
+            "%(num)d operator answer sent to the Chat2Desk client.",
+            "%(num)d operator answers sent to the Chat2Desk client.",
+            sent,
+        ),
+    )
 
 
 def _answer(ctx, line: str, item: dict) -> int:
-    """One operator message: send it once, then confirm delivery in the line."""
+    """One operator message: send it once, then confirm delivery in the line once; a retry
+    after a failed confirmation only confirms."""
     im = item.get("im") if isinstance(item.get("im"), dict) else {}
     dialog_id = str((item.get("chat") or {}).get("id") or "")
     chat = ctx.records.get(KIND_CHAT, dialog_id) if dialog_id else None
     b24_id = str(im.get("message_id") or "")
-    if chat is None or not b24_id or not _claim(ctx, KIND_REPLY, b24_id):
+    if chat is None or not b24_id:
         return 0
+    reply = ctx.records.get(KIND_REPLY, b24_id)
+    if reply is not None and "ids" not in (reply.data or {}):
+        return 0  # sent before the delivery status was kept (or being sent right now)
+    sent = 0
+    if reply is None:
+        if not _claim(ctx, KIND_REPLY, b24_id):
+            return 0
+        ids = _send_reply(ctx, chat, item, b24_id)
+        ctx.records.touch(KIND_REPLY, b24_id, {"ids": ids})
+        sent = 1
+    else:
+        ids = reply.data["ids"]
+    if ctx.records.get(KIND_CONFIRMED, b24_id) is None:
+        _confirm(ctx, line or (chat.data or {}).get("line", ""), im, ids, dialog_id)
+        ctx.records.put(KIND_CONFIRMED, b24_id, "1")
+    return sent
+
+
+def _send_reply(ctx, chat, item: dict, b24_id: str) -> list[str]:
     message = item.get("message") if isinstance(item.get("message"), dict) else {}
     try:
         route = chat.data or {}
-        ids = send_to_client(
+        return send_to_client(
             ctx,
             route.get("client_id"),
             om.operator_text(message.get("text")),
@@ -227,8 +245,6 @@ def _answer(ctx, line: str, item: dict) -> int:
     except Exception:
         ctx.records.forget(KIND_REPLY, b24_id)
         raise
-    _confirm(ctx, line or (chat.data or {}).get("line", ""), im, ids, dialog_id)
-    return 1
 
 
 def _operator_files(files) -> list[dict]:

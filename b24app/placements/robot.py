@@ -4,10 +4,12 @@ import hmac
 
 from flask import Blueprint, jsonify, request
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 
 from .. import journal
 from ..c2d_events import parse
 from ..extensions import csrf, db
+from ..flows.dispatch import intake
 from ..i18n import speak_portal_language
 from ..models import Portal
 from . import robot_call
@@ -32,8 +34,11 @@ def send_message():
         return jsonify(error="no event_token in the robot call"), 400
     speak_portal_language(portal)
     event = parse(payload)
-    row, ours = journal.record(portal, event)
-    if not ours:
-        return jsonify(ok=True, duplicate=True, journal_id=row.id, status=row.status), 200
-    status, body = journal.execute(portal, row, event)
-    return jsonify(body), 200 if status < 500 else status
+    try:
+        row, new = journal.record(portal, event)
+    except SQLAlchemyError:
+        db.session.rollback()
+        return jsonify(error="the robot call could not be journaled"), 503
+    if not new:
+        return jsonify(duplicate=True, **journal.answer(row)), 200
+    return jsonify(intake(portal, row)), 200

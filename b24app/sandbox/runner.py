@@ -32,6 +32,8 @@ class Sandbox:
     fake_b24: object = None
     fake_c2d: object = None
     servers: list = field(default_factory=list)
+    worker_stop: threading.Event = field(default_factory=threading.Event)
+    workers: list = field(default_factory=list)
 
     @property
     def c2d_api(self) -> str:
@@ -40,7 +42,22 @@ class Sandbox:
     def portal_url(self, name: str = "demo") -> str:
         return f"{self.b24_url}/p/{name}/"
 
+    def start_worker(self, threads: int | None = None) -> None:
+        """The worker loop inside this process (`make run` needs nothing else)."""
+        from ..journal.worker import start_threads
+
+        if not self.workers:
+            count = threads or self.app.config["WORKER_THREADS"]
+            self.workers = start_threads(self.app, self.worker_stop, count)
+
+    def stop_worker(self) -> None:
+        self.worker_stop.set()
+        for thread in self.workers:
+            thread.join(timeout=30)
+        self.workers, self.worker_stop = [], threading.Event()
+
     def stop(self) -> None:
+        self.stop_worker()
         for server in self.servers:
             server.shutdown()
             server.server_close()
@@ -66,6 +83,7 @@ def start(
     app_host: str = "127.0.0.1",
     portal_host: str = "localhost",
     c2d_retry_delays=(0.2, 1.0, 3.0),
+    worker: bool = True,
 ) -> Sandbox:
     """Bind three servers, build the apps with each other's addresses, start serving."""
     from .. import create_app
@@ -96,6 +114,8 @@ def start(
     box = Sandbox(app_url, b24_url, c2d_url, app, fake_b24, fake_c2d, [app_srv, b24_srv, c2d_srv])
     for server in box.servers:
         threading.Thread(target=server.serve_forever, daemon=True).start()
+    if worker:
+        box.start_worker()
     return box
 
 
@@ -103,9 +123,10 @@ def serve_forever(app_port: int = 5000) -> None:
     """`make run`: the trio on fixed ports with a demo portal; prints the URL to open."""
     from flask_migrate import upgrade
 
-    box = start(app_port=app_port, b24_port=app_port + 1, c2d_port=app_port + 2)
+    box = start(app_port=app_port, b24_port=app_port + 1, c2d_port=app_port + 2, worker=False)
     with box.app.app_context():
         upgrade()
+    box.start_worker()
     requests.post(f"{box.b24_url}/_control/portals", json={"name": "demo"}, timeout=10)
     print(f"\n  Sandbox portal (open this):  {box.portal_url('demo')}", flush=True)
     print(f"  Sandbox Chat2Desk:           {box.c2d_url}/?token=sandbox-token", flush=True)

@@ -44,15 +44,16 @@ def page():
 
 @bp.route("/settings/journal/<int:row_id>/retry", methods=["POST"])
 def retry(row_id: int):
-    """Run one failed event again; exactly-once holds because the flow checks its records."""
+    """Run one failed or waiting event now; exactly-once holds because the flow checks its
+    records and only the holder of the portal's lane runs it."""
     form = FlaskForm()
     row = db.session.execute(
         select(Journal).filter_by(id=row_id, portal_id=g.portal.id)
     ).scalar_one_or_none()
     if row is None or not form.validate_on_submit():
         flash(_("This event cannot be retried."), "error")
-    elif row.status != "failed":
-        flash(_("This event is not failed; nothing to retry."), "warning")
+    elif row.status not in ("failed", "retrying", "queued"):
+        flash(_("This event is not failed or waiting; nothing to retry."), "warning")
     else:
         _status, body = service.retry(row)
         flash(_("Retried: %(status)s.", status=status_label(body.get("status"))), "success")

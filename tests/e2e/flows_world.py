@@ -1,5 +1,6 @@
 """A connected portal with its own Chat2Desk company, warm caches and log helpers (flow tests)."""
 
+import time
 from dataclasses import dataclass
 
 import requests
@@ -72,10 +73,36 @@ class World:
 
     # --- Chat2Desk side ---------------------------------------------------------------------
     def event(self, kind: str, **overrides) -> dict:
-        return c2d_control(self.box, f"events/{kind}", overrides, token=self.c2d_token)
+        out = c2d_control(self.box, f"events/{kind}", overrides, token=self.c2d_token)
+        self.drain()
+        return out
 
     def redeliver(self, payload: dict) -> dict:
-        return c2d_control(self.box, "redeliver", {"payload": payload}, token=self.c2d_token)
+        out = c2d_control(self.box, "redeliver", {"payload": payload}, token=self.c2d_token)
+        self.drain()
+        return out
+
+    def wait_for(self, hook_type: str, status: str, timeout: float = 15.0) -> Journal:
+        """The newest row of `hook_type` once it has `status` (the worker retries by itself)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            rows = [r for r in self.journal() if r.hook_type == hook_type]
+            if (rows and rows[-1].status == status) or time.monotonic() > deadline:
+                return rows[-1] if rows else None
+            time.sleep(0.1)
+
+    def drain(self, timeout: float = 15.0) -> None:
+        """Wait until the portal's queue holds nothing due (the worker thread drains it);
+        rows waiting for a later retry stay."""
+        from b24app.journal.queue import portal_due
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self.box.app.app_context():
+                if not portal_due(self.portal().id):
+                    return
+            time.sleep(0.05)
+        raise AssertionError("the portal's queue did not drain")
 
     def c2d_state(self) -> dict:
         return c2d_control(self.box, "state", method="get", token=self.c2d_token)
@@ -107,7 +134,9 @@ class World:
 
     def post_webhook(self, payload: dict) -> requests.Response:
         """Deliver a payload straight to the app (no Chat2Desk redelivery behind it)."""
-        return requests.post(self.webhook_url(), json=payload, timeout=TIMEOUT)
+        resp = requests.post(self.webhook_url(), json=payload, timeout=TIMEOUT)
+        self.drain()
+        return resp
 
     def wait(self) -> None:
         requests.post(f"{self.box.c2d_url}/_control/wait", json={"timeout": 10}, timeout=TIMEOUT)

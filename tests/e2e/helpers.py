@@ -120,3 +120,36 @@ def portal_row(box, member_id: str):
             if portal.connection is not None:
                 portal.connection.secret  # noqa: B018
         return portal
+
+
+def final_status(box, answer: dict, timeout: float = 15.0) -> str:
+    """The journal row's status once it left the queue: a webhook that found the portal's lane
+    busy is answered `queued` and finished by the worker (CONTRACT §3)."""
+    import time
+
+    from b24app.extensions import db
+    from b24app.models import Journal
+
+    deadline = time.monotonic() + timeout
+    status = answer.get("status")
+    while status in ("queued", "processing") and time.monotonic() < deadline:
+        time.sleep(0.05)
+        with box.app.app_context():
+            status = db.session.get(Journal, answer["journal_id"]).status
+    return status
+
+
+def drain(box, timeout: float = 15.0) -> None:
+    """Wait until no journal row is due or being processed (the worker thread finishes what a
+    busy lane queued); rows waiting for a later retry stay."""
+    import time
+
+    from b24app.journal.queue import portal_due
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with box.app.app_context():
+            if not portal_due():
+                return
+        time.sleep(0.05)
+    raise AssertionError("the queue did not drain")

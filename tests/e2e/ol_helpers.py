@@ -13,6 +13,7 @@ from .helpers import (
     TIMEOUT,
     c2d_control,
     connect,
+    drain,
     installed_portal,
     new_c2d_company,
     open_app,
@@ -64,11 +65,16 @@ def c2d_state(box, token):
 
 def inbox(box, env, **overrides):
     body = {"client_id": env.client_id, **overrides}
-    return c2d_control(box, "events/inbox", body, token=env.c2d)["payload"]
+    payload = c2d_control(box, "events/inbox", body, token=env.c2d)["payload"]
+    drain(box)
+    return payload
 
 
 def wait_c2d(box):
-    requests.post(f"{box.c2d_url}/_control/wait", json={"timeout": 10}, timeout=TIMEOUT)
+    """Chat2Desk's deliveries done and the app's queue drained (twice: a queued row may send)."""
+    for _ in range(2):
+        requests.post(f"{box.c2d_url}/_control/wait", json={"timeout": 10}, timeout=TIMEOUT)
+        drain(box)
 
 
 def line_messages(box, env, dialog_id=None):

@@ -39,16 +39,23 @@ def test_close_delivered_three_times_makes_one_entity_and_one_comment(sandbox, p
     _one_deal_one_comment(world)
 
 
-def test_lost_answer_of_the_write_then_redelivery(sandbox, portal_name):
+def test_lost_answer_of_the_write_then_the_app_retries_by_itself(sandbox, portal_name):
+    """Chat2Desk gets 200 (`retrying`), never redelivers, and the worker's scheduled retry
+    completes the close without a second entity."""
     world = make_world(sandbox, portal_name, mode=SIMPLE)
     client = world.client(IVAN)
     world.fault(method="crm.deal.add", kind="after_write", count=1)
-    result = world.event("close_dialog", client_id=client["id"])
-    assert result["statuses"] == [503]
-    world.wait()  # the fake Chat2Desk redelivers the failed webhook
-    [row] = [r for r in world.journal() if r.hook_type == "close_dialog"]
+    sandbox.app.config.update(JOURNAL_RETRY_BASE=0.3, JOURNAL_RETRY_CAP=0.6)
+    try:
+        result = world.event("close_dialog", client_id=client["id"])
+        assert result["statuses"] == [200]
+        row = world.wait_for("close_dialog", "done")
+    finally:
+        sandbox.app.config.update(JOURNAL_RETRY_BASE=10.0, JOURNAL_RETRY_CAP=3600.0)
     assert row.status == "done" and row.attempts == 2
     assert "Already done" in row.decision
+    deliveries = [d for d in world.c2d_state()["deliveries"] if d["hook_type"] == "close_dialog"]
+    assert [d["attempt"] for d in deliveries] == [1]  # no redelivery was needed
     _one_deal_one_comment(world)
 
 
@@ -57,8 +64,8 @@ def _fail_directly(world, kind: str, seconds: float = 30):
     client = world.client(IVAN)
     world.fault(method="crm.deal.add", kind=kind, count=1, seconds=seconds)
     resp = world.post_webhook(world.close_payload(client))
-    assert resp.status_code == 503
-    assert resp.json()["status"] == "failed"
+    assert resp.status_code == 200
+    assert resp.json()["status"] == "retrying" and resp.json()["next_attempt_at"]
     return resp.json()["journal_id"]
 
 
@@ -134,15 +141,17 @@ def _release_claim(world, request_id) -> None:
         Records(world.portal().id).forget("close_claim", f"request:{request_id}")
 
 
-def test_close_while_another_worker_writes_it_waits_for_redelivery(sandbox, portal_name):
+def test_close_while_another_worker_writes_it_waits_as_a_scheduled_retry(sandbox, portal_name):
     world = make_world(sandbox, portal_name, mode=SIMPLE)
     client = world.client(IVAN)
     request_id = world.dialog_of(client["id"])["last_request_id"]
     _hold_claim(world, request_id, time.time())
     world.clear_logs()
-    row_id = _fail_directly(world, "500")  # the 503 comes from the claim, not from the fault
+    row_id = _fail_directly(world, "500")  # the wait comes from the claim, not from the fault
     with world.box.app.app_context():
-        assert "another worker is writing" in db.session.get(Journal, row_id).error
+        row = db.session.get(Journal, row_id)
+        assert "Waits until" in row.error and "another worker" not in row.error
+        assert row.next_attempt_at.timestamp() > time.time() + 200  # until the claim lapses
     assert world.b24_log() == [] and world.b24()["deals"] == {}
     control(sandbox, f"p/{world.name}/faults", method="delete")
     _release_claim(world, request_id)
@@ -161,14 +170,15 @@ def test_stale_claim_of_a_dead_worker_is_taken_over(sandbox, portal_name):
 
 def test_timed_out_write_still_running_is_not_written_twice(sandbox, portal_name):
     """The write batch times out on our side but finishes later at Bitrix24: a retry inside
-    the grace period waits (503) instead of reading "not there yet" and writing again."""
+    the grace period waits (a scheduled retry) instead of reading "not there yet" and writing
+    again."""
     world = make_world(sandbox, portal_name, mode=SIMPLE)
     sandbox.app.config.update(HTTP_TIMEOUT=(2.0, 0.4), B24_WRITE_GRACE=1.5)
     try:
         row_id = _fail_directly(world, "timeout", seconds=0.5)
         with world.box.app.app_context():  # at once: the slow write is still running there
             status, body = journal.retry(db.session.get(Journal, row_id))
-        assert status == 503 and "another worker" in body["error"]
+        assert status == 200 and body["status"] == "retrying" and "Waits until" in body["error"]
         time.sleep(1.6)
         assert _retry(world, row_id)["status"] == "done"
     finally:

@@ -37,19 +37,22 @@ def _flaky(calls, fail_times):
     return handler
 
 
-def test_transient_failure_then_cli_retry_runs_once(app, portal, monkeypatch):
+def test_transient_failure_is_retrying_then_cli_retry_runs_once(app, portal, monkeypatch):
     calls = []
     monkeypatch.setattr(dispatch, "_handlers", lambda: {"inbox": _flaky(calls, 1)})
     event = parse({"hook_type": "inbox", "message_id": 77, "dialog_id": 5})
-    row, ours = journal.record(portal, event)
-    assert ours and row.status == "processing"
-    status, body = journal.execute(portal, row, event)
-    assert status == 503 and body["status"] == "failed"
-    assert "rate-limiting" in db.session.get(Journal, row.id).error
+    row, new = journal.record(portal, event)
+    assert new and row.status == "queued"
+    body = dispatch.intake(portal, row)
+    assert body["status"] == "retrying" and body["next_attempt_at"]
+    stored = db.session.get(Journal, row.id)
+    assert "rate-limiting" in stored.error
+    wait = (stored.next_attempt_at - datetime.now(UTC)).total_seconds()
+    assert 3 <= wait <= 11  # the first retry ≈ 10 s with jitter (½…1×)
 
     runner = app.test_cli_runner()
-    listed = runner.invoke(args=["journal", "list", "--status", "failed"])
-    assert "inbox" in listed.output and "rate-limiting" in listed.output
+    listed = runner.invoke(args=["journal", "list", "--status", "retrying"])
+    assert "inbox" in listed.output and "rate-limiting" in listed.output and "next" in listed.output
     result = runner.invoke(args=["journal", "retry"])
     assert result.exit_code == 0, result.output
     assert "retried 1: 1 done" in result.output
@@ -59,20 +62,50 @@ def test_transient_failure_then_cli_retry_runs_once(app, portal, monkeypatch):
     assert db.session.get(Journal, row.id).status == "done"
 
 
-def test_duplicate_key_is_not_claimed_while_done(app, portal):
+def test_duplicate_key_is_not_run_again(app, portal):
     event = parse({"hook_type": "new_request", "request_id": 9, "event_time": "t1"})
-    row, ours = journal.record(portal, event)
-    journal.finish(row, journal.Outcome("done", "ok"))
-    again, ours_again = journal.record(portal, event)
-    assert ours and not ours_again and again.id == row.id
+    row, new = journal.record(portal, event)
+    journal.finish(row.id, journal.Outcome("done", "ok"))
+    again, new_again = journal.record(portal, event)
+    assert new and not new_again and again.id == row.id
 
 
-def test_failed_row_is_claimed_by_one_redelivery_only(app, portal):
+def test_a_row_is_started_by_one_taker_only(app, portal):
     event = parse({"hook_type": "new_request", "request_id": 10, "event_time": "t1"})
     row, _ = journal.record(portal, event)
-    journal.fail(row, RuntimeError("boom"))
-    assert journal.claim(row) is True
-    assert journal.claim(row) is False
+    assert journal.start(row.id, "a", 60) is True
+    assert journal.start(row.id, "b", 60) is False
+
+
+def test_permanent_failure_fails_and_transient_ones_give_up_after_the_horizon(app, portal):
+    event = parse({"hook_type": "inbox", "message_id": 11})
+    row, _ = journal.record(portal, event)
+    journal.start(row.id, "a", 60)
+    assert journal.fail(row.id, RuntimeError("boom")) == "failed"
+    other, _ = journal.record(portal, parse({"hook_type": "inbox", "message_id": 12}))
+    db.session.get(Journal, other.id).created_at = datetime.now(UTC) - timedelta(hours=73)
+    db.session.commit()
+    transient = RateLimitError("QUERY_LIMIT_EXCEEDED", "slow down", status=503)
+    assert journal.fail(other.id, transient) == "failed"
+    young, _ = journal.record(portal, parse({"hook_type": "inbox", "message_id": 13}))
+    assert journal.fail(young.id, transient) == "retrying"
+
+
+def test_backoff_grows_to_the_cap_with_jitter():
+    delays = [journal.backoff(n, 10, 3600) for n in range(1, 16)]
+    assert 5 <= delays[0] <= 10
+    assert all(1800 <= d <= 3600 for d in delays[10:])
+    assert len({round(journal.backoff(3, 10, 3600), 6) for _ in range(20)}) > 1  # jitter
+    total, n = 0.0, 0
+    while total < 72 * 3600:
+        n += 1
+        total += journal.backoff(n, 10, 3600, rng=_Low())
+    assert n >= 72  # at least 72 attempts inside the 72 h horizon
+
+
+class _Low:
+    def random(self):
+        return 1.0
 
 
 def test_prune_keeps_failed_rows(app, portal):

@@ -73,6 +73,7 @@ def _take_fault(company, path: str):
             continue
         if short.startswith(fault["path_prefix"]) or path.startswith(fault["path_prefix"]):
             fault["count"] -= 1
+            company.fired[fault["kind"]] = company.fired.get(fault["kind"], 0) + 1
             if fault["count"] <= 0:
                 company.faults.remove(fault)
             return fault

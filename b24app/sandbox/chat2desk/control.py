@@ -60,6 +60,7 @@ def dump(company) -> dict:
             "webhooks": list(company.webhooks.values()),
             "deliveries": [d for d in state().deliveries if d["token"] == company.token],
             "faults": list(company.faults),
+            "fired": dict(company.fired),
         }
 
 

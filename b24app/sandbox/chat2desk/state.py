@@ -44,6 +44,7 @@ class Company:
         self.hook_success: dict[int, float] = {}
         self.log: list[dict] = []
         self.faults: list[dict] = []
+        self.fired: dict[str, int] = {}  # injected faults that really fired, per kind (tests)
 
     # --- lookups -------------------------------------------------------------------------
     def dialog_of(self, client_id: int) -> dict | None:

@@ -1,28 +1,26 @@
-"""The event journal: written before any work, claimed atomically, finished with a reason."""
+"""Journal first: a row is written before any work, then finished with what happened."""
 
 import logging
-import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from flask import current_app
-from flask_babel import force_locale
-from sqlalchemy import delete, insert, or_, select, update
+from sqlalchemy import insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from .c2d_events import C2DEvent, parse
-from .clients.bitrix24 import Bitrix24Error
-from .clients.chat2desk import Chat2DeskError
-from .extensions import db
-from .i18n import normalise
-from .models import Connection, Journal, Portal
-from .phrases import encode, join
-from .phrases import gettext as _
+from ..clients.bitrix24 import Bitrix24Error
+from ..clients.chat2desk import Chat2DeskError
+from ..extensions import db
+from ..models import Connection, Journal, Portal
+from ..phrases import encode, join
+from ..phrases import gettext as _
+from .schedule import next_attempt
 
 log = logging.getLogger(__name__)
-STALE_CLAIM = timedelta(minutes=5)
 LAST_EVENT_RESOLUTION = timedelta(minutes=1)  # `Connection.last_event_at` is this precise
+WAITING = ("queued", "retrying")
+IN_REQUEST_GRACE = timedelta(seconds=5)
+FINAL = ("done", "filtered", "ignored")
 
 
 @dataclass(frozen=True)
@@ -38,7 +36,7 @@ class Outcome:
 
 
 @contextmanager
-def _kept_loaded():
+def kept_loaded():
     """Commit without expiring what this request already loaded: the flow that follows would
     only read the same rows again (halves the intake path's statements)."""
     session = db.session()
@@ -51,14 +49,14 @@ def _kept_loaded():
 
 def record(
     portal: Portal,
-    event: C2DEvent,
+    event,
     settled: Outcome | None = None,
     connection: Connection | None = None,
 ) -> tuple[Journal, bool]:
-    """Insert the row in its own transaction; returns (row, whether we own the work).
+    """Insert the row in its own transaction; returns (row, whether it is new).
 
     `settled` is the final outcome of an event that needs no flow: the row is then written
-    finished, in the same single commit."""
+    finished, in the same single commit. Otherwise it is written `queued`, due now."""
     now = datetime.now(UTC)
     values = {
         "portal_id": portal.id,
@@ -68,25 +66,28 @@ def record(
         "request_id": event.request_id,
         "client_id": event.client_id,
         "payload": event.payload,
-        "status": settled.status if settled else "processing",
+        "status": settled.status if settled else "queued",
         "decision": settled.decision if settled else "",
         "decision_data": encode(settled.decision) if settled else None,
         "error": "",
-        "attempts": 1,
+        "attempts": 1 if settled else 0,
         "created_at": now,
         "updated_at": now,
+        # the request that journals it runs it next; the worker only after a grace period
+        "next_attempt_at": None if settled else now + IN_REQUEST_GRACE,
+        "lease_owner": "",
     }
     try:  # a Core insert: the intake's hot path skips the unit of work
         result = db.session.execute(insert(Journal).values(**values))
         _stamp_last_event(portal.id, connection)
-        with _kept_loaded():
+        with kept_loaded():
             db.session.commit()
     except IntegrityError:
         db.session.rollback()
         row = db.session.execute(
             select(Journal).filter_by(portal_id=portal.id, key=event.key)
         ).scalar_one()
-        return row, claim(row)
+        return row, False
     row_id = result.inserted_primary_key[0]
     if settled is not None:  # nothing more happens to it: a detached copy says what was stored
         return Journal(id=row_id, **values), True
@@ -113,40 +114,40 @@ def _stamp_last_event(portal_id: int, connection: Connection | None) -> None:
     )
 
 
-def claim(row: Journal) -> bool:
-    """Take a failed (or abandoned) row for another attempt; only one worker wins."""
-    stale = datetime.now(UTC) - STALE_CLAIM
+def start(row_id: int, owner: str, lease_seconds: float) -> bool:
+    """Take one waiting (or abandoned) row: processing, leased to `owner`; only one wins."""
+    now = datetime.now(UTC)
     result = db.session.execute(
         update(Journal)
-        .where(Journal.id == row.id)
+        .where(Journal.id == row_id)
         .where(
             or_(
-                Journal.status.in_(("received", "failed")),
-                (Journal.status == "processing") & (Journal.updated_at < stale),
+                Journal.status.in_((*WAITING, "failed")),
+                (Journal.status == "processing") & (Journal.lease_until < now),
             )
         )
-        .values(status="processing", attempts=Journal.attempts + 1, updated_at=datetime.now(UTC))
+        .values(
+            status="processing",
+            attempts=Journal.attempts + 1,
+            lease_owner=owner,
+            lease_until=now + timedelta(seconds=lease_seconds),
+            updated_at=now,
+        )
     )
     db.session.commit()
-    db.session.refresh(row)
     return result.rowcount == 1
 
 
-def finish(row: Journal, outcome: Outcome) -> None:
+def finish(row_id: int, outcome: Outcome) -> None:
+    row = db.session.get(Journal, row_id)
     row.status, row.decision, row.error = outcome.status, outcome.decision, ""
     row.decision_data, row.error_data = encode(outcome.decision), None
     row.entity_kind, row.notified = outcome.entity, outcome.notified
     row.channel_id = outcome.channel or row.channel_id
     row.took_ms = _since(row.created_at)
-    with _kept_loaded():
+    row.next_attempt_at, row.lease_until = None, None
+    with kept_loaded():
         db.session.commit()
-
-
-def fail(row: Journal, exc: Exception) -> None:
-    db.session.rollback()
-    error = describe(exc)
-    row.status, row.error, row.error_data = "failed", error, encode(error)
-    db.session.commit()
 
 
 def _since(created_at: datetime | None) -> int | None:
@@ -156,6 +157,52 @@ def _since(created_at: datetime | None) -> int | None:
     if created_at.tzinfo is None:  # SQLite and Postgres `timestamp` give naive UTC back
         created_at = created_at.replace(tzinfo=UTC)
     return max(0, int((datetime.now(UTC) - created_at).total_seconds() * 1000))
+
+
+def queue_now(row_id: int) -> None:
+    """The request leaves the row to the worker: due at once."""
+    db.session.execute(
+        update(Journal)
+        .where(Journal.id == row_id, Journal.status == "queued")
+        .values(next_attempt_at=datetime.now(UTC))
+    )
+    with kept_loaded():
+        db.session.commit()
+
+
+def put_back(row_id: int) -> None:
+    """A taken row that did not run (an earlier row of its dialog failed): queued again."""
+    db.session.execute(
+        update(Journal)
+        .where(Journal.id == row_id, Journal.status == "processing")
+        .values(status="queued", attempts=Journal.attempts - 1, lease_until=None)
+    )
+    db.session.commit()
+
+
+def fail(row_id: int, exc: Exception) -> str:
+    """A failed attempt: `retrying` at the next time of the schedule while the failure is
+    transient and the horizon not reached, else `failed`. Returns the new status."""
+    db.session.rollback()
+    row = db.session.get(Journal, row_id)
+    at = getattr(exc, "retry_at", None)
+    when = next_attempt(row.created_at, row.attempts, at=at) if transient(exc) else None
+    row.status = "retrying" if when else "failed"
+    row.error = _waiting_words(at) if at is not None and when else describe(exc)
+    row.error_data = encode(row.error)
+    row.next_attempt_at, row.lease_until = when, None
+    db.session.commit()
+    if not when:
+        log.warning("journal row %s failed: %s", row_id, row.error)
+    return row.status
+
+
+def _waiting_words(at: datetime) -> str:
+    clock = at.strftime("%H:%M:%S")
+    return _(
+        "Waits until %(time)s UTC: a Bitrix24 write left unanswered may still be running there.",
+        time=clock,
+    )
 
 
 def transient(exc: Exception) -> bool:
@@ -178,67 +225,13 @@ def describe(exc: Exception) -> str:
     return f"{type(exc).__name__}: {exc}"[:2000]
 
 
-def execute(portal: Portal, row: Journal, event: C2DEvent) -> tuple[int, dict]:
-    """Run the flow for a claimed row and store the outcome; returns (HTTP status, body)."""
-    from .flows.dispatch import run_event
-
-    try:
-        outcome = run_event(portal, event)
-    except Exception as exc:  # noqa: BLE001 - every failure is journaled, never lost
-        fail(row, exc)
-        if not transient(exc):
-            log.warning("event %s failed permanently: %s", row.id, row.error)
-            return 200, {"ok": False, "journal_id": row.id, "status": "failed", "error": row.error}
-        return 503, {"ok": False, "journal_id": row.id, "status": "failed", "error": row.error}
-    finish(row, outcome)
-    return 200, {
-        "ok": True,
-        "journal_id": row.id,
-        "status": outcome.status,
-        "decision": outcome.decision,
-    }
-
-
-def retry(row: Journal) -> tuple[int, dict]:
-    """Re-run one failed row (exactly-once: only if we win the claim)."""
-    if not claim(row):
-        return 200, {"ok": True, "journal_id": row.id, "status": row.status, "duplicate": True}
-    portal = db.session.get(Portal, row.portal_id)
-    with force_locale(normalise(portal.lang if portal else None)):
-        if portal is None or not portal.active:
-            finish(row, Outcome("ignored", _("The portal uninstalled the application.")))
-            return 200, {"ok": True, "journal_id": row.id, "status": "ignored"}
-        return execute(portal, row, parse(row.payload))
-
-
-def failed_rows(member_id: str | None = None) -> list[Journal]:
-    query = select(Journal).where(Journal.status == "failed").order_by(Journal.id)
-    if member_id:
-        query = query.join(Portal, Portal.id == Journal.portal_id).where(
-            Portal.member_id == member_id
-        )
-    return list(db.session.execute(query).scalars())
-
-
-_last_prune = [0.0]
-
-
-def prune_due(every: float = 3600.0) -> int:
-    """Prune at most once an hour per process (the journal page calls it; cron may call
-    `flask journal prune` too)."""
-    now = time.monotonic()
-    if _last_prune[0] and now - _last_prune[0] < every:
-        return 0
-    _last_prune[0] = now
-    return prune()
-
-
-def prune(days: int | None = None) -> int:
-    """Delete rows older than the retention (failed rows are kept until retried)."""
-    days = days if days is not None else current_app.config["JOURNAL_RETENTION_DAYS"]
-    cutoff = datetime.now(UTC) - timedelta(days=days)
-    result = db.session.execute(
-        delete(Journal).where(Journal.created_at < cutoff).where(Journal.status != "failed")
-    )
-    db.session.commit()
-    return result.rowcount
+def answer(row: Journal) -> dict:
+    """The webhook's JSON for a row as it stands (CONTRACT §3)."""
+    body = {"ok": row.status != "failed", "journal_id": row.id, "status": row.status}
+    if row.decision:
+        body["decision"] = row.decision
+    if row.error:
+        body["error"] = row.error
+    if row.status == "retrying" and row.next_attempt_at:
+        body["next_attempt_at"] = row.next_attempt_at.isoformat(timespec="seconds")
+    return body
