@@ -155,9 +155,9 @@ def run(portal: Portal, found: list[Candidate], progress: Callable | None = None
     after each. A row a worker already owns, or one another run finished, is left alone."""
     report = Report()
     for number, one in enumerate(found, start=1):
-        row, ours = journal.record(portal, one.event)
-        if ours and row.status == "processing":
-            _code, body = journal.execute(portal, row, one.event)
+        row, new = journal.record(portal, one.event)
+        if new or row.status in journal.WAITING:  # run now, in the portal's lane (the queue's)
+            _code, body = journal.retry(row)
             status = body.get("status", row.status)
         else:
             status = row.status
