@@ -28,6 +28,9 @@ class Defaults:
     B24_MAX_BACKOFF = 8.0
     B24_WRITE_GRACE = 65.0  # a timed-out write may still run this long at Bitrix24
     CHAT2DESK_API_URL = "https://api.chat2desk.com/v1"
+    C2D_SIGNATURE_HEADER = ""  # set both to verify webhook signatures (webhook_auth.py)
+    C2D_TIMESTAMP_HEADER = ""
+    C2D_SIGNATURE_MAX_AGE = 300  # seconds a signed timestamp stays acceptable (replays)
     B24APP_ALLOW_HTTP = False
     B24APP_SANDBOX = False
     BX24_JS_URL = "https://api.bitrix24.com/api/v1/"
@@ -78,6 +81,8 @@ ENV_KEYS = {
     "B24_APP_CODE": str,
     "B24_OAUTH_HOSTS": str,
     "CHAT2DESK_API_URL": str,
+    "C2D_SIGNATURE_HEADER": str,
+    "C2D_TIMESTAMP_HEADER": str,
     "B24APP_ALLOW_HTTP": lambda v: v.strip().lower() in ("1", "true", "yes", "on"),
     "B24APP_SANDBOX": lambda v: v.strip().lower() in ("1", "true", "yes", "on"),
     "BX24_JS_URL": str,

@@ -11,6 +11,7 @@ from ..connection import find_by_secret
 from ..extensions import csrf, db
 from ..flows.dispatch import intake, settled
 from ..i18n import speak_portal_language
+from ..webhook_auth import signature_ok
 
 bp = Blueprint("webhooks", __name__)
 log = logging.getLogger(__name__)
@@ -24,6 +25,8 @@ def chat2desk(secret: str):
     connection = find_by_secret(secret)
     if connection is None or not connection.portal.active:
         return jsonify(error="unknown webhook address"), 404
+    if not signature_ok(connection):
+        return jsonify(error="the webhook signature is missing, wrong or too old"), 401
     speak_portal_language(connection.portal)
     try:
         event = parse(request.get_json(silent=True, force=True))
