@@ -31,12 +31,12 @@ def _record_only(ctx: Context, event: C2DEvent) -> Outcome:
 @cache
 def _handlers() -> dict:
     """Built lazily so that each flow module stays importable on its own."""
-    from . import dialog_close, notify, ol_routing, open_lines, robot, tags
+    from . import dialog_close, escalation, notify, ol_routing, open_lines, robot, tags
     from .first_message import with_dialog
 
     return {
-        "inbox": with_dialog(combine(notify.on_inbox, open_lines.on_inbox)),
-        "outbox": open_lines.on_outbox,
+        "inbox": with_dialog(combine(notify.on_inbox, open_lines.on_inbox, escalation.on_inbox)),
+        "outbox": combine(open_lines.on_outbox, escalation.on_outbox),
         "new_request": _record_only,
         "close_dialog": dialog_close.on_close,
         "close_request": dialog_close.on_close,
@@ -48,6 +48,7 @@ def _handlers() -> dict:
         "delete_tag_from_client": tags.on_tag_event,
         "client_updated": _record_only,
         "b24_robot": robot.on_robot,  # journaled by the robot handler, signed (robot_call.py)
+        "b24_escalation": escalation.on_due,  # a scheduled row (escalation.py), signed
         "ONIMCONNECTORMESSAGEADD": open_lines.on_operator_message,
     }
 
