@@ -14,7 +14,7 @@ from b24app.clients.c2d_normalize import operator_role, person_name
 from b24app.clients.chat2desk import REGIONS, web_host
 from b24app.flows import close_facts, transcript
 from tests.e2e.flows_world import make_world
-from tests.e2e.helpers import TIMEOUT, page
+from tests.e2e.helpers import TIMEOUT, page, state
 from tests.e2e.ol_helpers import c2d_state, inbox, line_messages, setup_portal
 
 from . import samples
@@ -65,6 +65,10 @@ def test_9_first_inbox_without_dialog_is_never_dropped(sandbox, portal_name):
     dialog = next(d for d in dialogs if d["client_id"] == visitor["id"])
     assert [m["TEXT"] for m in line_messages(sandbox, env, dialog["id"])] == ["first", "second"]
     assert second["dialog_id"] == dialog["id"]
+    # the first message was notified too, with the dialog Chat2Desk had not named
+    st = state(sandbox, env.name)
+    notices = [n["MESSAGE"] for n in st["bot_messages"] + st["notifications"]]
+    assert any("first" in t and f"Dialog: {dialog['id']}" in t for t in notices), notices
 
 
 def test_10_pseudo_names_are_not_names(sandbox, portal_name):
