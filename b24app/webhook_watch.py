@@ -146,7 +146,9 @@ def _journal(portal: Portal, payload: dict) -> int:
         event = parse(payload)
     except MalformedEvent:
         return 0
-    _row, new = journal.record(portal, event)
+    row, new = journal.record(portal, event)
+    if new:
+        journal.queue_now(row.id)  # no request runs it: the worker's, at once
     return 1 if new else 0
 
 
