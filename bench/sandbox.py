@@ -29,9 +29,11 @@ def sandbox(backend: str, **config) -> Iterator[object]:
                 **config,
             },
             c2d_retry_delays=(0.05, 0.1, 0.2),
+            worker=False,
         )
         with box.app.app_context():
             upgrade()
+        box.start_worker()  # the queue's worker loop, as under `make run`
         quiet()
         try:
             yield box

@@ -24,11 +24,13 @@ from ..i18n import normalise
 from ..models import Portal
 
 COALESCE_WAIT = 1.0  # seconds a waiting batch gives the other flows of its round to catch up
+_local = threading.local()  # the running row's place in the queue (per participant thread)
 
 
 @dataclass
 class _Slot:
     commands: dict
+    order: int = 0  # the row's place in the queue: commands go out in the rows' order
     taken: bool = False
     done: bool = False
     result: BatchResult | None = None
@@ -63,12 +65,12 @@ class Collector:
             self.active -= 1
             self.cond.notify_all()
 
-    def batch(self, commands: dict, halt: bool = False) -> BatchResult:
+    def batch(self, commands: dict, halt: bool = False, order: int = 0) -> BatchResult:
         if halt or len(commands) > BATCH_LIMIT or "$result" in repr(commands):
             with self.send_lock:
                 return self.client.batch(commands, halt=halt)
         db.session.commit()  # flows commit as they go: this only hands the connection back
-        slot = _Slot(dict(commands))
+        slot = _Slot(dict(commands), getattr(_local, "order", 0))
         group = self._wait_or_lead(slot)
         if group:
             self._send(group)
@@ -88,7 +90,9 @@ class Collector:
                     if not slot.taken and (
                         self.inside >= self.active or time.monotonic() >= deadline
                     ):
-                        group = [s for s in self.pending if not s.taken]
+                        group = sorted(
+                            (s for s in self.pending if not s.taken), key=lambda s: s.order
+                        )
                         for s in group:
                             s.taken = True
                         self.pending = []
@@ -148,14 +152,24 @@ def _snapshot(row) -> SimpleNamespace:
     )
 
 
+def _keeps_dialog_order(portal: Portal) -> bool:
+    """Rows of one dialog run one after another when their order shows (the Open Lines relay);
+    notifications alone may go out side by side, in the rows' order within the batch."""
+    from .. import settings_store
+
+    return bool(settings_store.load_all(portal).get("common", {}).get("openlines_enabled"))
+
+
 def run_coalesced(portal: Portal, rows: list) -> list[tuple[int, object]]:
     """Run the rows one thread per dialog, their Bitrix24 batches coalesced; results in the
     rows' order (None: not run because an earlier row of its dialog failed)."""
     from .dispatch import _in_order
 
+    ordered = _keeps_dialog_order(portal)
     groups: dict[str, list] = {}
     for row in rows:
-        groups.setdefault(row.dialog_id or f"row{row.id}", []).append(_snapshot(row))
+        key = row.dialog_id if ordered and row.dialog_id else f"row{row.id}"
+        groups.setdefault(key, []).append(_snapshot(row))
     app = current_app._get_current_object()
     collector = Collector(portals.client_for(portal), len(groups))
     results: dict[int, object] = {}
@@ -165,7 +179,14 @@ def run_coalesced(portal: Portal, rows: list) -> list[tuple[int, object]]:
         with app.app_context(), force_locale(lang):
             try:
                 mine = db.session.get(Portal, portal.id)
-                results.update(_in_order(mine, group, b24=collector))
+                failed = False
+                for row in group:  # one dialog's rows in order; after a failure they wait
+                    _local.order = row.id
+                    [(row_id, result)] = (
+                        _in_order(mine, [row], b24=collector) if not failed else [(row.id, None)]
+                    )
+                    results[row_id] = result
+                    failed = failed or isinstance(result, Exception)
             finally:
                 collector.leave()
                 db.session.remove()

@@ -152,11 +152,19 @@ def _in_order(portal, rows: list, **overrides) -> list[tuple[int, object]]:
     return out
 
 
+def busy(portal: Portal, cost: int = 2) -> bool:
+    """Read before journaling: the portal's lane is taken or its rate limit has no room now,
+    so the event will wait in the queue (journaled due at once, one commit)."""
+    return lanes.busy(portal.id) or not portals.has_room(portal.id, cost)
+
+
 def intake(portal: Portal, row: Journal, cost: int = 2) -> dict:
     """A freshly journaled row: run it in this request when the portal's lane is free, nothing
     earlier waits and the rate limit has room now; else it stays queued for the worker.
     Returns the answer's JSON (always 200: the app owns the retry)."""
     owner = journal.owner_id()
+    if row.status == "queued" and row.next_attempt_at and row.next_attempt_at <= row.created_at:
+        return journal.answer(row)  # journaled due at once: the worker's
     free = not journal.queue.waiting_before(portal.id, row) and portals.has_room(portal.id, cost)
     if not free or not lanes.take(portal.id, owner, REQUEST_LEASE):
         journal.queue_now(row.id)

@@ -52,11 +52,15 @@ def record(
     event,
     settled: Outcome | None = None,
     connection: Connection | None = None,
+    *,
+    due_now: bool = False,
 ) -> tuple[Journal, bool]:
     """Insert the row in its own transaction; returns (row, whether it is new).
 
     `settled` is the final outcome of an event that needs no flow: the row is then written
-    finished, in the same single commit. Otherwise it is written `queued`, due now."""
+    finished, in the same single commit. Otherwise it is written `queued`: due after a short
+    grace when the request runs it itself, due at once (`due_now`) when it leaves it to the
+    worker."""
     now = datetime.now(UTC)
     values = {
         "portal_id": portal.id,
@@ -74,7 +78,9 @@ def record(
         "created_at": now,
         "updated_at": now,
         # the request that journals it runs it next; the worker only after a grace period
-        "next_attempt_at": None if settled else now + IN_REQUEST_GRACE,
+        "next_attempt_at": None
+        if settled
+        else now + (timedelta(0) if due_now else IN_REQUEST_GRACE),
         "lease_owner": "",
     }
     try:  # a Core insert: the intake's hot path skips the unit of work

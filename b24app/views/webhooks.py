@@ -9,7 +9,7 @@ from .. import journal
 from ..c2d_events import MalformedEvent, parse
 from ..connection import find_by_secret
 from ..extensions import csrf, db
-from ..flows.dispatch import intake, settled
+from ..flows.dispatch import busy, intake, settled
 from ..i18n import speak_portal_language
 from ..webhook_auth import signature_ok
 
@@ -34,7 +34,8 @@ def chat2desk(secret: str):
         return jsonify(error=f"malformed Chat2Desk event: {exc}"), 400
     final = settled(event)
     try:
-        row, new = journal.record(connection.portal, event, final, connection)
+        wait = final is None and busy(connection.portal)
+        row, new = journal.record(connection.portal, event, final, connection, due_now=wait)
     except SQLAlchemyError as exc:
         db.session.rollback()
         log.error("event not journaled: %s", type(exc).__name__)

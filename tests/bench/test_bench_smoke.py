@@ -1,4 +1,4 @@
-"""The benchmark scripts work: tiny runs of intake (a) and burst (c), asserting behaviour only."""
+"""The benchmark scripts work: tiny runs of intake (d) and burst (b), asserting behaviour only."""
 
 import pytest
 
@@ -22,7 +22,7 @@ def test_burst_stays_within_the_portals_bucket(backend):
     assert result["rejected"] == 0
     assert 0 < result["peak"] <= result["burst"]
     assert result["journal"] == {"done": 50}
-    assert result["b24_requests"] == 50
+    assert result["b24_requests"] < 50  # queued notifications went out coalesced
 
 
 @pytest.mark.parametrize("backend", backends())
