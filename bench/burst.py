@@ -22,7 +22,6 @@ from .common import Row, backends, table
 from .load import drive
 from .sandbox import IVAN, connected_portal, sandbox
 
-
 MAX_REQUESTS, MAX_SECONDS = 15, 30.0
 
 
