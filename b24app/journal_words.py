@@ -86,3 +86,15 @@ def channel_label(portal, channel_id) -> str:
         return _("Unknown channel")
     name = channel_name(portal.id, channel_id)
     return f"{name} (#{channel_id})" if name else _("Channel %(id)s", id=channel_id)
+
+
+def moment(value) -> datetime | None:
+    """A Chat2Desk time ("2025-05-26T08:21:30 UTC", ISO 8601 or unix seconds), or None."""
+    from .flows.convert import Unconvertible, to_datetime
+
+    if value in (None, ""):
+        return None
+    try:
+        return datetime.fromisoformat(to_datetime(value))
+    except (Unconvertible, ValueError, OverflowError, OSError):
+        return None

@@ -99,6 +99,22 @@ def client_name(event) -> str:
     return display_name(client, event.client_id)
 
 
+def assigned_client(ctx, event) -> str:
+    """Who the assigned dialog is with: the payload's client, else the client card (one
+    Chat2Desk read); '' when names are switched off or cannot be had."""
+    from ..clients.chat2desk import Chat2DeskError
+
+    if not ctx.settings.get("operators", {}).get("show_client_name") or not event.client_id:
+        return ""
+    client = event.payload.get("client") if isinstance(event.payload.get("client"), dict) else {}
+    if not client:
+        try:
+            client = ctx.c2d.client(event.client_id) or {}
+        except Chat2DeskError:  # a name is a nicety; the notification still goes out
+            client = {}
+    return display_name(client, event.client_id)
+
+
 def inbox_message(ctx, event, user_id: int, entities: list[str]) -> str:
     """The notification text with the parts switched on in the Operators tab."""
     show = ctx.settings.get("operators", {})
@@ -217,8 +233,18 @@ def on_transfer(ctx, event) -> Outcome:
             ),
         )
 
+    name = assigned_client(ctx, event)
+
     def build(uid: int) -> str:
-        head = _("Dialog %(id)s was assigned to you in Chat2Desk", id=event.dialog_id)
+        head = (
+            _(
+                "Dialog %(id)s with %(name)s was assigned to you in Chat2Desk",
+                id=event.dialog_id,
+                name=plain(name),
+            )
+            if name
+            else _("Dialog %(id)s was assigned to you in Chat2Desk", id=event.dialog_id)
+        )
         text = f"[b]{head}[/b]"
         if event.dialog_id:
             text += "\n" + _open_link(ctx, event.dialog_id, uid)

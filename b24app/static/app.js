@@ -24,11 +24,14 @@
     });
     document.querySelectorAll("[data-disables]").forEach(function (box) {
       var sync = function () {
+        /* a checkbox switches its fields on; a select does unless its first choice ("off") is picked */
+        var on = box.tagName === "SELECT" ? box.selectedIndex > 0 : box.checked;
         box.dataset.disables.split(" ").forEach(function (id) {
           var el = document.getElementById(id);
           if (!el) { return; }
           var row = el.closest(".b24-field");
-          if (row) { row.classList.toggle("b24-field-off", !box.checked); }
+          if (row) { row.classList.toggle("b24-field-off", !on); }
+          el.setAttribute("aria-disabled", on ? "false" : "true");
         });
         fit();
       };

@@ -48,6 +48,8 @@ class Spec:
     build: Callable[[TabPage], None]
     check: Callable[[dict, Ctx], dict] = lambda data, ctx: {}
     after: Callable[[dict, Ctx, set], str | None] = lambda data, ctx, pressed: None
+    # a button that fills the form for the admin to check instead of saving (a note, or None)
+    propose: Callable[[dict, "TabPage", set], str | None] = lambda data, page, pressed: None
 
 
 def _load(spec: Spec, ctx: Ctx, refresh: bool) -> str | None:
@@ -97,6 +99,10 @@ def submit(tab: str, page: TabPage, pressed) -> str | None:
     for name, message in errors.items():
         form[name].errors.append(message)
     if not valid or errors:
+        return None
+    proposal = spec.propose(data, page, set(pressed))
+    if proposal:  # shown filled in, not saved: Save saves
+        page.notes.append(proposal)
         return None
     message = spec.after(data, page.ctx, set(pressed))
     settings_store.save(page.ctx.portal, tab, data)

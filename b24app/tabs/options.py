@@ -37,7 +37,26 @@ def mark(
     field.refused = refused
 
 
-def crm_field_options(fields: dict, only_strings: bool = False) -> tuple[list, dict, dict]:
+def b24_type(descriptor: dict) -> str:
+    """A Bitrix24 field type in the admin's words (crm.deal.fields `type`)."""
+    kind = str(descriptor.get("type") or "")
+    words = {
+        "string": _("text"),
+        "double": _("number"),
+        "integer": _("whole number"),
+        "date": _("date"),
+        "datetime": _("date and time"),
+        "enumeration": _("list"),
+        "boolean": _("yes/no"),
+        "money": _("money"),
+        "url": _("link"),
+    }
+    return words.get(kind, kind)
+
+
+def crm_field_options(
+    fields: dict, only_strings: bool = False, with_types: bool = False
+) -> tuple[list, dict, dict]:
     """(choices, refused, names) of CRM fields the close flow may write, blank first."""
     live, refused, names = [(BLANK, _("— not transferred —"))], {}, {}
     for code, desc in sorted(fields.items(), key=lambda kv: choices.label(*kv).lower()):
@@ -45,6 +64,8 @@ def crm_field_options(fields: dict, only_strings: bool = False) -> tuple[list, d
             continue
         name = choices.label(code, desc)
         names[code] = f"{name} ({code})" if name != code else code
+        if with_types and b24_type(desc):
+            names[code] += f" — {b24_type(desc)}"
         reason = rules.utm_all_refusal(names[code], desc) if only_strings else None
         if reason:
             refused[code] = reason

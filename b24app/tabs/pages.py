@@ -99,6 +99,7 @@ def tags(page: TabPage) -> None:
         for t in page.ctx.c2d.tags
     ]
     mark(form.tags, live, list(stored.get("tags") or []))
+    page.disables["tag_mode"] = "tags"  # "Don't process tags" (the first choice) greys the list
     if not common_tab.get("openlines_enabled"):
         page.whys["send_previous_on_tag"] = _(
             "Turn on “%(other)s” on the Common tab first.", other=forms.labels.OPENLINES_ENABLED
@@ -107,14 +108,14 @@ def tags(page: TabPage) -> None:
             page.off.add("send_previous_on_tag")
 
 
-def _mapping(page: TabPage, base, rows, stored: dict, only_strings=()) -> None:
+def _mapping(page: TabPage, base, rows, stored: dict, only_strings=(), with_types=False) -> None:
     """A form of CRM field selects, one deal and one lead section."""
     b24 = page.ctx.b24
     page.form = forms.with_rows(base, [r for entity in ("deal", "lead") for r in rows(entity)])(
         data=stored
     )
     for entity, title in (("deal", _("Deal fields")), ("lead", _("Lead fields"))):
-        plain = crm_field_options(b24.fields_for(entity))
+        plain = crm_field_options(b24.fields_for(entity), with_types=with_types)
         strings = crm_field_options(b24.fields_for(entity), only_strings=True)
         names = [name for name, *_rest in rows(entity)]
         for name in names:
@@ -142,6 +143,25 @@ def analytics(page: TabPage) -> None:
     page.notes.append(
         _("“utm_all” offers only string fields: it writes every UTM pair as one line of text.")
     )
+    _warn_text_in_numbers(page, page.ctx.stored["analytics"])
+
+
+NUMERIC_VALUES = ("message_id",)  # the only analytics value that is a number
+
+
+def _warn_text_in_numbers(page: TabPage, stored: dict) -> None:
+    """A text value mapped to a number field: said beside the field, before a close skips it."""
+    for name, code in stored.items():
+        entity, _sep, key = name.partition("_")
+        if not code or key in NUMERIC_VALUES or entity not in ("deal", "lead"):
+            continue
+        descriptor = page.ctx.b24.fields_for(entity).get(code) or {}
+        if descriptor.get("type") in ("double", "integer"):
+            page.whys[name] = _(
+                "“%(key)s” is text, and this is a number field: values that are not numbers "
+                "will be skipped (the journal says so).",
+                key=key,
+            )
 
 
 def fields(page: TabPage) -> None:
@@ -152,6 +172,7 @@ def fields(page: TabPage) -> None:
         forms.FieldsForm,
         lambda entity: custom_field_rows(custom, entity),
         page.ctx.stored["fields"],
+        with_types=True,
     )
     if not custom:
         page.notes.append(_("Your Chat2Desk account has no custom client fields."))
@@ -213,15 +234,22 @@ def access(page: TabPage) -> None:
     mark(form.tab_users, live[1:], list(stored.get("tab_users") or []), refused)
 
 
-def _match(data: dict, ctx, pressed: set) -> str | None:
-    """ "Match by e-mail": fill unmapped rows whose operator e-mail equals a user's."""
+def _match(data: dict, page: TabPage, pressed: set) -> str | None:
+    """ "Match by e-mail" proposes: unmapped rows whose operator e-mail equals a user's are
+    filled in on the form; nothing is saved until Save."""
     if "match_email" not in pressed:
         return None
+    ctx = page.ctx
     users = [u for u in ctx.b24.users if u.get("ACTIVE") not in (False, "N", "0", 0)]
     found = rules.match_by_email(ctx.c2d.operators, users, data)
-    data.update(found)
+    for name, user_id in found.items():
+        page.form[name].data = user_id
+    if not found:
+        return _("No unmapped operator's e-mail matches a Bitrix24 user's; nothing to propose.")
     return ngettext(
-        "Matched %(num)d operator by e-mail.", "Matched %(num)d operators by e-mail.", len(found)
+        "Proposed %(num)d operator by e-mail: check the choice and press Save.",
+        "Proposed %(num)d operators by e-mail: check the choices and press Save.",
+        len(found),
     )
 
 
@@ -246,7 +274,7 @@ SPECS = {
     ),
     "analytics": Spec(True, False, analytics),
     "fields": Spec(True, True, fields),
-    "operators": Spec(True, True, operators, after=_match),
+    "operators": Spec(True, True, operators, propose=_match),
     "crm": Spec(True, True, crm),
     "access": Spec(True, False, access),
 }

@@ -84,9 +84,11 @@ def preview():
 def _preview(dialog: str) -> tuple[dict | None, str]:
     from ..flows import dialog_close
     from ..flows.dispatch import context_for
+    from ..flows.preview_words import named
 
+    ctx = context_for(g.portal)
     try:
-        return dialog_close.preview(context_for(g.portal), dialog), ""
+        return named(ctx, dialog_close.preview(ctx, dialog)), ""
     except Chat2DeskNotFoundError:
         return None, _("Chat2Desk does not know dialog %(id)s.", id=dialog)
     except (Chat2DeskError, Bitrix24Error) as exc:

@@ -126,11 +126,16 @@ def test_assignment_notifies_the_new_operators_user(sandbox, portal_name):
     client = world.client(IVAN)
     world.clear_logs()
     payload = world.event("dialog_transferred", client_id=client["id"], operator_id=4)["payload"]
-    assert methods(world.b24_log()) == ["imbot.message.add"]
+    assert methods(world.b24_log()) == ["imbot.message.add"]  # the client's name: 1 C2D read
     [msg] = _bot_messages(world)
     assert msg["DIALOG_ID"] == "5"
-    assert f"Dialog {payload['dialog_id']} was assigned to you" in msg["MESSAGE"]
+    assert f"Dialog {payload['dialog_id']} with Ivan Smirnov was assigned to you" in msg["MESSAGE"]
     assert "new operator Olga Ivanova" in world.journal()[-1].decision
+    world.set("operators", show_client_name=False)
+    payload = world.event("dialog_transferred", client_id=client["id"], operator_id=4)["payload"]
+    assert (
+        f"Dialog {payload['dialog_id']} was assigned to you" in _bot_messages(world)[-1]["MESSAGE"]
+    )
 
 
 def test_assignment_without_mapping_or_switched_off(sandbox, portal_name):

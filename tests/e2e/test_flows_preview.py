@@ -26,7 +26,7 @@ def test_preview_shows_entity_fields_responsible_and_contact_without_writing(san
     assert resp.status_code == 200
     html = resp.text
     assert 'data-kind="deal">Deal<' in html and "Partners" in html
-    assert "User 5" in html and "Olga Ivanova" in html
+    assert "Pedro Silva (#5)" in html and "Olga Ivanova" in html
     assert "create a contact" in html
     assert 'data-code="UF_CRM_1700000004"' in html and "1991-05-17" in html
     assert "Budget: &#39;about 50k&#39; is not a number — skipped" in html

@@ -1,5 +1,7 @@
 """Settings tabs: frame token, CSRF, portal isolation, request budget, match by e-mail."""
 
+import re
+
 import pytest
 import requests
 
@@ -133,14 +135,25 @@ def test_match_by_email_fills_only_unmapped_rows(sandbox, portal_name):
     # has the same e-mails for users 1 and 2. Op 2's e-mail is given to user 5 here (upper case).
     admin = ready(sandbox, portal_name, users=[{"ID": 5, "EMAIL": "Maria.Supervisor@Example.com"}])
     assert "Match by e-mail" in page(sandbox, "/settings/operators", admin).text
+    before = stored(sandbox, portal_name, "operators")
     resp = save(
         sandbox, admin, "operators", {"user_5": "4", "match_email": "1", "notify_assignment": "y"}
     )
-    assert resp.status_code == 302
+    assert resp.status_code == 200  # proposed on the form, not saved
+    assert "Proposed 2 operators by e-mail" in resp.text
+    assert stored(sandbox, portal_name, "operators") == before
+    picked = {}
+    for name, options in re.findall(
+        r'<select id="(user_\d+)"[^>]*>(.*?)</select>', resp.text, re.S
+    ):
+        chosen = re.search(r'<option selected value="(\d*)"', options)
+        picked[name] = chosen.group(1) if chosen else ""
+    assert (picked["user_1"], picked["user_2"], picked["user_5"]) == ("1", "5", "4")
+    resp = save(sandbox, admin, "operators", {**picked, "notify_assignment": "y"})
+    assert resp.status_code == 302  # Save saves what was proposed
     saved = stored(sandbox, portal_name, "operators")
     assert (saved["user_1"], saved["user_2"], saved["user_5"]) == ("1", "5", "4")
     assert saved["user_3"] == saved["user_4"] == ""
-    assert "Matched 2 operators by e-mail." in page(sandbox, "/settings/operators", admin).text
 
 
 # --- reachability and read-only -------------------------------------------------------------
