@@ -31,7 +31,6 @@
           if (!el) { return; }
           var row = el.closest(".b24-field");
           if (row) { row.classList.toggle("b24-field-off", !on); }
-          el.setAttribute("aria-disabled", on ? "false" : "true");
         });
         fit();
       };

@@ -69,7 +69,7 @@ def test_stats_page_in_the_portal_frame(page, browser_box):
     assert app.locator("#chart-events rect.b24-chart-bar").count() == 30
     assert app.locator("#stats-table tbody tr").count() == 30
     assert app.locator("#stats-table tfoot th").nth(1).inner_text() == str(total)
-    assert app.locator("#chart-events svg title").first.inner_text() == "Events per day"
+    assert app.locator("#chart-events svg title").first.text_content() == "Events per day"
     width = frame.evaluate(
         "() => document.querySelector('#chart-events svg').getBoundingClientRect().width"
     )
@@ -108,4 +108,8 @@ def test_tab_bar_fits_one_row_at_1280_in_russian(page, browser_box):
     page.frame_locator(ui.FRAME).locator('.b24-tab.active[data-tab="common"]').wait_for()
     frame = ui.app_frame(page, box)
     tops = frame.evaluate("() => [...document.querySelectorAll('.b24-tab')].map(t => t.offsetTop)")
-    assert len(tops) >= 12 and len(set(tops)) == 1, tops
+    widths = frame.evaluate(
+        "() => [document.querySelector('.b24-tabs').clientWidth,"
+        " ...[...document.querySelectorAll('.b24-tab')].map(t => [t.innerText, t.offsetWidth])]"
+    )
+    assert len(tops) >= 12 and len(set(tops)) == 1, widths
