@@ -31,7 +31,7 @@ VALUES = (
     "'', '', CASE WHEN i % 20 = 0 THEN 2 ELSE 1 END, {stamp}, {stamp}, "
     "CASE WHEN i % 5 = 0 THEN 0 ELSE 1 END, "
     "CASE WHEN i % 5 <> 0 THEN NULL WHEN i % 3 = 0 THEN 'lead' WHEN i % 3 = 1 THEN 'deal' "
-    "ELSE 'none' END, CAST(1 + i % 4 AS TEXT), 50 + (i * 7919) % 4950"
+    "ELSE 'none' END, CAST(1 + i % 4 AS TEXT), 50 + (i * 37) % 4950"
 )
 
 
