@@ -96,3 +96,15 @@ def test_dialog_page_times_have_their_zone(sandbox, portal_name):
     stamps = re.findall(r'<time datetime="([\dT:.-]+Z)">([^<]+)</time>', html)
     assert stamps and all(shown.endswith(" UTC") for _iso, shown in stamps)
     assert not re.search(r"· \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d UTC", html)  # no raw Chat2Desk text
+
+
+def test_text_mapped_to_a_number_field_is_warned_and_field_types_are_shown(sandbox, portal_name):
+    world = make_world(sandbox, portal_name)
+    world.set("analytics", deal_utm_source="UF_CRM_1700000002", deal_message_id="UF_CRM_1700000002")
+    html = page(sandbox, "/settings/analytics", world.frame_token).text
+    row = html.split('id="row-deal_utm_source"', 1)[1].split('<div class="b24-field', 1)[0]
+    assert "“utm_source” is text, and this is a number field" in row
+    numeric = html.split('id="row-deal_message_id"', 1)[1].split('<div class="b24-field', 1)[0]
+    assert "is text, and this is a number field" not in numeric  # message ids are numbers
+    fields = page(sandbox, "/settings/fields", world.frame_token).text
+    assert "(UF_CRM_1700000002) — number" in fields
