@@ -93,6 +93,7 @@ ENV_KEYS = {
     "JOURNAL_RETRY_BASE": float,
     "JOURNAL_RETRY_CAP": float,
     "WORKER_THREADS": int,
+    "JOURNAL_LEASE_SECONDS": float,
     "WEBHOOK_CHECK_SECONDS": float,
 }
 

@@ -96,7 +96,7 @@ def _periodic(last: dict) -> None:
                 db.session.rollback()
 
 
-def serve(app, stop: threading.Event, *, upkeep: bool = True) -> None:
+def serve(app, stop: threading.Event, *, upkeep: bool = False, queue_work: bool = True) -> None:
     """One worker thread until `stop` is set; the batch in hand is always finished first."""
     last: dict = {}
     while not stop.is_set():
@@ -106,7 +106,7 @@ def serve(app, stop: threading.Event, *, upkeep: bool = True) -> None:
             try:
                 if upkeep:
                     _periodic(last)
-                busy = step(owner, stop)
+                busy = step(owner, stop) if queue_work else False
             except Exception:  # noqa: BLE001 - a database hiccup must not kill the worker
                 log.exception("worker step failed")
                 db.session.rollback()
@@ -117,14 +117,16 @@ def serve(app, stop: threading.Event, *, upkeep: bool = True) -> None:
 
 
 def start_threads(app, stop: threading.Event, threads: int) -> list[threading.Thread]:
-    """`threads` loops serving different portals at once (the first one also does upkeep)."""
+    """`threads` loops serving different portals at once, and one for upkeep (a slow remote
+    check never holds up the queue)."""
     out = []
-    for number in range(max(1, threads)):
+    for number in range(max(1, threads) + 1):
+        upkeep = number == 0
         thread = threading.Thread(
             target=serve,
             args=(app, stop),
-            kwargs={"upkeep": number == 0},
-            name=f"b24app-worker-{number}",
+            kwargs={"upkeep": upkeep, "queue_work": not upkeep},
+            name="b24app-worker-upkeep" if upkeep else f"b24app-worker-{number}",
             daemon=True,
         )
         thread.start()
