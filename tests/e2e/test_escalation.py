@@ -100,10 +100,14 @@ def test_it_survives_a_restart_and_another_process_fires_it(sandbox, portal_name
         _come_due(sandbox, row.id)
         other = create_app(dict(sandbox.app.config))  # a new process: the same database only
         with other.app_context():
-            counts = journal.run_portal(row.portal_id, "restarted-host:1")
-            done = db.session.get(Journal, row.id)
-            assert counts == {"done": 1}, counts
-            assert done.status == "done" and done.lease_owner == "restarted-host:1"
+            try:
+                counts = journal.run_portal(row.portal_id, "restarted-host:1")
+                done = db.session.get(Journal, row.id)
+                assert counts == {"done": 1}, counts
+                assert done.status == "done" and done.lease_owner == "restarted-host:1"
+            finally:
+                db.session.remove()
+                db.engine.dispose()  # its connections close with it (no stray one on Postgres)
     finally:
         sandbox.start_worker()
     assert len(_notified(sandbox, env)) == 1
