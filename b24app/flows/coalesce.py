@@ -173,12 +173,12 @@ def run_coalesced(portal: Portal, rows: list) -> list[tuple[int, object]]:
     app = current_app._get_current_object()
     collector = Collector(portals.client_for(portal), len(groups))
     results: dict[int, object] = {}
-    lang = normalise(portal.lang)
+    lang, portal_id = normalise(portal.lang), portal.id  # read before the commit expires it
 
     def participant(group: list) -> None:
         with app.app_context(), force_locale(lang):
             try:
-                mine = db.session.get(Portal, portal.id)
+                mine = db.session.get(Portal, portal_id)
                 failed = False
                 for row in group:  # one dialog's rows in order; after a failure they wait
                     _local.order = row.id
