@@ -13,7 +13,12 @@ from b24app.extensions import db
 from .flows_world import make_world, methods
 from .helpers import TIMEOUT, csrf_of, page, submit
 
-TODAY = datetime.now(UTC).date()
+
+def _today():
+    """Read at each use: a run that crosses midnight UTC keeps its dates right."""
+    return datetime.now(UTC).date()
+
+
 WRITES = {"crm.lead.add", "crm.deal.add", "crm.contact.add", "crm.timeline.comment.add"}
 
 
@@ -57,7 +62,7 @@ def _cli(world, *args):
         args=[
             "backfill",
             "--since",
-            str(TODAY - timedelta(days=1)),
+            str(_today() - timedelta(days=1)),
             "--portal",
             world.member_id,
             *args,
@@ -93,7 +98,7 @@ def test_dry_run_writes_nothing_and_lists_exactly_the_dialogs_without_entity(san
         args=[
             "backfill",
             "--since",
-            str(TODAY + timedelta(days=1)),
+            str(_today() + timedelta(days=1)),
             "--portal",
             world.member_id,
             "--dry-run",
@@ -127,7 +132,7 @@ def test_page_dry_run_start_and_progress(sandbox, portal_name):
     token = world.frame_token
     html = page(sandbox, "/settings/backfill", token).text
     assert 'name="since"' in html and 'id="backfill-start"' in html
-    since = str(TODAY - timedelta(days=1))
+    since = str(_today() - timedelta(days=1))
     dry = submit(
         sandbox, "/settings/backfill?t=" + token, token, {"since": since}, csrf=csrf_of(html)
     )
@@ -165,7 +170,7 @@ def test_page_shows_a_running_count_and_refreshes(sandbox, portal_name):
     world = make_world(sandbox, portal_name)
     with sandbox.app.app_context():
         portal = world.portal()
-        backfill_runs._save(portal, state="running", since=str(TODAY), total=3, done=1)
+        backfill_runs._save(portal, state="running", since=str(_today()), total=3, done=1)
         db.session.remove()
     html = page(sandbox, "/settings/backfill", world.frame_token).text
     assert "1 of 3 dialogs done" in html and 'http-equiv="refresh"' in html
