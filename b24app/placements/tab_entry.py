@@ -3,17 +3,16 @@
 import hashlib
 from datetime import UTC, datetime, timedelta
 
-from flask import abort, current_app, g, session
+from flask import abort, current_app, session
 from flask_babel import gettext as _
-from sqlalchemy import select
 
-from .. import frame, lifecycle
+from .. import lifecycle
 from ..events import Entry
 from ..extensions import db
 from ..flows.crm_tab import PLACEMENTS
 from ..models import FrameSession, Portal
 from ..portals import EntryError
-from ..views.gate import frame_or_401
+from ..views.gate import load_frame
 
 
 def enter(entry: Entry) -> tuple[str, str]:
@@ -34,14 +33,7 @@ def enter(entry: Entry) -> tuple[str, str]:
 
 def current() -> tuple[Portal, str, int]:
     """The frame of a tab request: portal, entity kind and id; 401/403 in words otherwise."""
-    token = frame.request_token()
-    found = frame_or_401(token)
-    portal = db.session.execute(
-        select(Portal).filter_by(member_id=found.member_id, status="active")
-    ).scalar_one_or_none()
-    if portal is None:
-        abort(403, _("This Bitrix24 portal has no active installation of the application."))
-    g.frame, g.frame_token, g.portal = found, token, portal
+    _found, portal = load_frame()
     kind, _sep, entity_id = str(session.get("crm_entity") or "").partition(":")
     if not entity_id.isdigit():
         abort(401, _("Open this tab again from the CRM card in Bitrix24."))

@@ -23,8 +23,8 @@ def frame_or_401(token: str | None) -> frame.Frame:
     return current
 
 
-def require_frame():
-    """Load g.frame and g.portal from the token; refuse writes from non-admins."""
+def load_frame() -> tuple[frame.Frame, Portal]:
+    """Set g.frame, g.frame_token and g.portal from the request's token, or refuse in words."""
     token = frame.request_token()
     current = frame_or_401(token)
     portal = db.session.execute(
@@ -33,6 +33,12 @@ def require_frame():
     if portal is None:
         abort(403, _("This Bitrix24 portal has no active installation of the application."))
     g.frame, g.frame_token, g.portal = current, token, portal
+    return current, portal
+
+
+def require_frame():
+    """Load g.frame and g.portal from the token; refuse writes from non-admins."""
+    current, _portal = load_frame()
     if request.method == "POST" and not current.admin:
         abort(403, _("Only Bitrix24 administrators can change these settings."))
 
