@@ -5,6 +5,7 @@ import os
 import secrets
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 REQUIRED_IN_PRODUCTION = ("B24_CLIENT_ID", "B24_CLIENT_SECRET")
 
@@ -28,6 +29,7 @@ class Defaults:
     B24_MAX_BACKOFF = 8.0
     B24_WRITE_GRACE = 65.0  # a timed-out write may still run this long at Bitrix24
     CHAT2DESK_API_URL = "https://api.chat2desk.com/v1"
+    CHAT2DESK_DEDICATED_URLS = ""  # comma list of a dedicated installation's https API bases
     C2D_SIGNATURE_HEADER = ""  # set both to verify webhook signatures (webhook_auth.py)
     C2D_TIMESTAMP_HEADER = ""
     C2D_SIGNATURE_MAX_AGE = 300  # seconds a signed timestamp stays acceptable (replays)
@@ -81,6 +83,7 @@ ENV_KEYS = {
     "B24_APP_CODE": str,
     "B24_OAUTH_HOSTS": str,
     "CHAT2DESK_API_URL": str,
+    "CHAT2DESK_DEDICATED_URLS": str,
     "C2D_SIGNATURE_HEADER": str,
     "C2D_TIMESTAMP_HEADER": str,
     "B24APP_ALLOW_HTTP": lambda v: v.strip().lower() in ("1", "true", "yes", "on"),
@@ -156,9 +159,27 @@ def finish(config, instance_path: str) -> None:
         h.strip().lower() for h in str(config["B24_OAUTH_HOSTS"]).split(",") if h.strip()
     ]
     config["PUBLIC_URL"] = config["PUBLIC_URL"].rstrip("/")
+    config["CHAT2DESK_DEDICATED_URLS"] = dedicated_urls(
+        config.get("CHAT2DESK_DEDICATED_URLS") or "", bool(config.get("B24APP_ALLOW_HTTP"))
+    )
     options = dict(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
     if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         options.setdefault("connect_args", {"timeout": 30, "check_same_thread": False})
     else:
         options.setdefault("pool_pre_ping", True)
     config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+
+
+def dedicated_urls(value, allow_http: bool) -> list[str]:
+    """Dedicated Chat2Desk API bases (comma list): https only, a host name, nothing else."""
+    urls = value if isinstance(value, list) else str(value).split(",")
+    found = []
+    for url in (u.strip().rstrip("/") for u in urls if u.strip()):
+        parts = urlsplit(url)
+        schemes = ("https", "http") if allow_http else ("https",)
+        if parts.scheme not in schemes or not parts.hostname or parts.username or parts.query:
+            raise SystemExit(
+                f"b24app: CHAT2DESK_DEDICATED_URLS: {url!r} is not an https:// API base URL"
+            )
+        found.append(url)
+    return found

@@ -1,5 +1,7 @@
 """The connection tab: paste the Chat2Desk token, check it, register our webhook."""
 
+from urllib.parse import urlsplit
+
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
@@ -30,7 +32,14 @@ def region_choices() -> list[tuple[str, str]]:
             if current_app.config["B24APP_SANDBOX"]
             else first
         )
-    return [(first, label), *rest]
+    # A dedicated installation's host (CHAT2DESK_DEDICATED_URLS, https only): the token check
+    # with /companies/api_info decides, through the session that refuses non-public addresses.
+    dedicated = [
+        (url, _("Dedicated: %(host)s", host=urlsplit(url).netloc))
+        for url in current_app.config["CHAT2DESK_DEDICATED_URLS"]
+        if url != first and url not in dict(rest)
+    ]
+    return [(first, label), *rest, *dedicated]
 
 
 @bp.route("/settings/connection", methods=["GET", "POST"])
