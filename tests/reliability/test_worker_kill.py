@@ -18,6 +18,7 @@ from b24app.journal import lanes
 from b24app.models import Journal, RemoteRecord
 from tests.e2e.flows_world import make_world
 from tests.e2e.helpers import TIMEOUT
+from tests.reliability import process_env
 
 ROOT = Path(__file__).resolve().parents[2]
 FINAL = ("done", "filtered", "ignored", "failed")
@@ -26,22 +27,14 @@ FINAL = ("done", "filtered", "ignored", "failed")
 def _worker(sandbox) -> subprocess.Popen:
     """`flask --app b24app worker` on the sandbox's database, slowed down by a tight rate limit
     (2 requests/s) so that the kill lands in the middle of its batch; leases of 3 s."""
-    cfg = sandbox.app.config
-    env = {
-        **os.environ,
-        "DATABASE_URL": cfg["SQLALCHEMY_DATABASE_URI"],
-        "SECRET_KEY": cfg["SECRET_KEY"],
-        "B24APP_SANDBOX": "1",
-        "B24APP_ALLOW_HTTP": "1",
-        "PUBLIC_URL": sandbox.app_url,
-        "B24_OAUTH_HOSTS": ",".join(cfg["B24_OAUTH_HOSTS"]),
-        "CHAT2DESK_API_URL": sandbox.c2d_api,
-        "B24_RATE": "2",
-        "B24_BURST": "2",
-        "JOURNAL_LEASE_SECONDS": "3",
-        "WORKER_THREADS": "1",
-        "WEBHOOK_CHECK_SECONDS": "3600",
-    }
+    env = process_env(
+        sandbox,
+        B24_RATE="2",
+        B24_BURST="2",
+        JOURNAL_LEASE_SECONDS="3",
+        WORKER_THREADS="1",
+        WEBHOOK_CHECK_SECONDS="3600",
+    )
     return subprocess.Popen(
         [sys.executable, "-m", "flask", "--app", "b24app", "worker"],
         cwd=ROOT,

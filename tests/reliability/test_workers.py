@@ -1,6 +1,5 @@
 """Many gunicorn workers on one database behave as one app: one entity, one refresh."""
 
-import os
 import socket
 import subprocess
 import sys
@@ -13,6 +12,7 @@ import requests
 
 from tests.e2e.flows_world import make_world
 from tests.e2e.helpers import TIMEOUT, control
+from tests.reliability import process_env
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -33,19 +33,11 @@ def gunicorn(sandbox, access_log):
     """The app under real gunicorn on the sandbox's database: -w 2 --threads 4 on SQLite,
     -w 4 on Postgres (CONTRACT §8). The access log names the worker process of each request."""
     port = _free_port()
-    cfg = sandbox.app.config
-    env = {
-        **os.environ,
-        "DATABASE_URL": cfg["SQLALCHEMY_DATABASE_URI"],
-        "SECRET_KEY": cfg["SECRET_KEY"],
-        "B24APP_SANDBOX": "1",
-        "B24APP_ALLOW_HTTP": "1",
-        "PUBLIC_URL": sandbox.app_url,
-        "B24_OAUTH_HOSTS": ",".join(cfg["B24_OAUTH_HOSTS"]),
-        "CHAT2DESK_API_URL": sandbox.c2d_api,
-        "B24_RATE": "500",
-        "B24_BURST": "5000",
-    }
+    env = process_env(
+        sandbox,
+        B24_RATE="500",
+        B24_BURST="5000",
+    )
     workers = ["-w", "2", "--threads", "4"] if sandbox.backend == "sqlite" else ["-w", "4"]
     proc = subprocess.Popen(
         [
